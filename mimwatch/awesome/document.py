@@ -1,0 +1,117 @@
+"""The parsed list: blocks in source order, and the questions the rest of mimwatch asks of it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz
+
+from .model import Block, Entry, EntryFormat, Heading, normalise_title, split_arxiv_id, surname
+
+TITLE_MATCH_RATIO = 92.0  # rapidfuzz ratio (0-100) above which two normalised titles are the same paper
+
+
+@dataclass(frozen=True)
+class AwesomeList:
+    blocks: tuple[Block, ...]
+    path: str | None = None
+
+    @cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Entry))
+
+    @cached_property
+    def headings(self) -> tuple[Heading, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Heading))
+
+    @cached_property
+    def sections(self) -> tuple[str, ...]:
+        """Headings that hold entries directly, in document order: the classes a paper can be filed under."""
+        seen: dict[str, None] = {}
+        for entry in self.entries:
+            if entry.section is not None:
+                seen.setdefault(entry.section, None)
+        return tuple(seen)
+
+    def heading(self, text: str) -> Heading | None:
+        """The heading with this text (exact first, then ignoring case and spacing)."""
+        for h in self.headings:
+            if h.text == text:
+                return h
+        wanted = " ".join(text.split()).casefold()
+        for h in self.headings:
+            if " ".join(h.text.split()).casefold() == wanted:
+                return h
+        return None
+
+    def entries_in(self, section: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.section == section)
+
+    @cached_property
+    def entry_format(self) -> EntryFormat:
+        """The format new entries take: the one most entries use, the newer `<br>` one on a tie."""
+        counts = Counter(e.format for e in self.entries)
+        return "inline" if counts["inline"] > counts["br"] else "br"
+
+    @cached_property
+    def newline(self) -> str:
+        text = "".join(b.raw for b in self.blocks)
+        crlf = text.count("\r\n")
+        return "\r\n" if crlf > text.count("\n") - crlf else "\n"
+
+    def link_label(self, kind: str) -> str:
+        """How the list spells the `paper`/`code` link label (`Code` or `code`), by majority."""
+        counts = Counter(
+            m.group(1) for e in self.entries for m in re.finditer(r"\[\[(" + kind + r")\]\(", e.raw, re.I)
+        )
+        if counts:
+            return counts.most_common(1)[0][0]
+        return kind.capitalize() if self.entry_format == "br" else kind
+
+    @cached_property
+    def venue_counts(self) -> Counter[str]:
+        return Counter(e.venue for e in self.entries if e.venue)
+
+    @cached_property
+    def _by_arxiv_id(self) -> dict[str, Entry]:
+        index: dict[str, Entry] = {}
+        for entry in self.entries:
+            if entry.arxiv_id:
+                index.setdefault(entry.arxiv_id, entry)
+        return index
+
+    @cached_property
+    def _normalised_titles(self) -> tuple[str, ...]:
+        return tuple(normalise_title(e.title) for e in self.entries)
+
+    def find(
+        self, arxiv_id: str | None = None, title: str | None = None, authors: tuple[str, ...] | list[str] = ()
+    ) -> Entry | None:
+        """The entry for a paper: same arXiv id (any version), else a near-identical title by the same first author."""
+        if arxiv_id:
+            try:
+                key, _version = split_arxiv_id(arxiv_id)
+            except ValueError:
+                key = arxiv_id
+            if found := self._by_arxiv_id.get(key):
+                return found
+        if not title:
+            return None
+        wanted = normalise_title(title)
+        best: tuple[float, Entry] | None = None
+        for entry, norm in zip(self.entries, self._normalised_titles, strict=True):
+            score = fuzz.ratio(wanted, norm)
+            if score >= TITLE_MATCH_RATIO and same_first_author(authors, entry.authors):
+                if best is None or score > best[0]:
+                    best = (score, entry)
+        return best[1] if best else None
+
+
+def same_first_author(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]) -> bool:
+    """True when the first authors share a surname, or when either side does not know its authors."""
+    if not a or not b:
+        return True
+    return fuzz.ratio(surname(a[0]), surname(b[0])) >= 85

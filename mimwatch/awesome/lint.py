@@ -1,0 +1,158 @@
+"""Problems a maintainer wants to hear about: duplicates, venue spellings, missing fields, broken links."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+
+from rapidfuzz import fuzz
+
+from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
+from .edit import update_entry
+from .model import Entry, arxiv_id_from_url, normalise_title
+from .parse import LINK_RE, split_lines
+
+# Spellings of one venue that are the same venue; `NIP` is a known typo of `NIPS`.
+_VENUE_FAMILIES = {"nip": "neurips", "nips": "neurips", "neurips": "neurips"}
+_TYPOS = {"NIP"}
+_URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    code: str
+    message: str
+    fixable: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def venue_family(venue: str) -> str:
+    key = venue.replace(" ", "").casefold()
+    return _VENUE_FAMILIES.get(key, key)
+
+
+def preferred_venue_spellings(doc: AwesomeList) -> dict[str, str]:
+    """For each venue family, the spelling the list uses most (a known typo never wins)."""
+    by_family: dict[str, Counter[str]] = defaultdict(Counter)
+    for venue, count in doc.venue_counts.items():
+        by_family[venue_family(venue)][venue] += count
+    preferred = {}
+    for family, counts in by_family.items():
+        ranked = sorted(counts.items(), key=lambda kv: (kv[0] in _TYPOS, -kv[1], kv[0]))
+        preferred[family] = ranked[0][0]
+    return preferred
+
+
+def lint(doc: AwesomeList) -> list[Problem]:
+    problems = _duplicates(doc) + _venue_spellings(doc) + _missing_fields(doc) + _malformed_links(doc)
+    return sorted(problems, key=lambda p: (p.line, p.code))
+
+
+def fix(doc: AwesomeList) -> AwesomeList:
+    """Apply the safe fixes (venue spellings) only; every other byte stays as it was."""
+    preferred = preferred_venue_spellings(doc)
+    for entry in doc.entries:
+        if entry.venue and preferred[venue_family(entry.venue)] != entry.venue:
+            doc = update_entry(doc, entry, venue=preferred[venue_family(entry.venue)], year=entry.year)
+    return doc
+
+
+def _duplicates(doc: AwesomeList) -> list[Problem]:
+    problems = []
+    first_by_id: dict[str, Entry] = {}
+    reported: set[int] = set()
+    for entry in doc.entries:
+        if entry.arxiv_id and entry.arxiv_id in first_by_id:
+            first = first_by_id[entry.arxiv_id]
+            problems.append(
+                Problem(entry.line, "duplicate", f"same arXiv id {entry.arxiv_id} as the entry at line {first.line}")
+            )
+            reported.add(entry.line)
+        elif entry.arxiv_id:
+            first_by_id[entry.arxiv_id] = entry
+    titles = [normalise_title(e.title) for e in doc.entries]
+    for j, later in enumerate(doc.entries):
+        if later.line in reported:
+            continue
+        for i in range(j):
+            earlier = doc.entries[i]
+            if (
+                fuzz.ratio(titles[i], titles[j]) >= TITLE_MATCH_RATIO
+                and same_first_author(earlier.authors, later.authors)
+                and not (earlier.arxiv_id and later.arxiv_id and earlier.arxiv_id != later.arxiv_id)
+            ):
+                problems.append(
+                    Problem(later.line, "duplicate", f"same title as the entry at line {earlier.line}: {later.title!r}")
+                )
+                break
+    return problems
+
+
+def _venue_spellings(doc: AwesomeList) -> list[Problem]:
+    preferred = preferred_venue_spellings(doc)
+    problems = []
+    for entry in doc.entries:
+        if entry.venue and preferred[venue_family(entry.venue)] != entry.venue:
+            want = preferred[venue_family(entry.venue)]
+            problems.append(
+                Problem(
+                    _venue_line(entry),
+                    "venue-spelling",
+                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list ({want}'{entry.year})",
+                    fixable=True,
+                )
+            )
+    return problems
+
+
+def _missing_fields(doc: AwesomeList) -> list[Problem]:
+    problems = []
+    for entry in doc.entries:
+        missing = [
+            name
+            for name, present in (
+                ("title", entry.title.strip()),
+                ("authors", entry.authors),
+                ("venue'year", entry.venue_tag),
+                ("paper link", entry.paper_url),
+            )
+            if not present
+        ]
+        if missing:
+            problems.append(
+                Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")
+            )
+    return problems
+
+
+def _malformed_links(doc: AwesomeList) -> list[Problem]:
+    problems = []
+    for entry in doc.entries:
+        for offset, line in enumerate(split_lines(entry.raw)):
+            line_no = entry.line + offset
+            well_formed = list(LINK_RE.finditer(line))
+            for m in well_formed:
+                url = m.group("url").strip()
+                if not _URL_RE.match(url):
+                    problems.append(Problem(line_no, "malformed-link", f"link [[{m.group('label')}]] has no valid URL: {url!r}"))
+                elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
+                    problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
+            stripped = LINK_RE.sub("", line)
+            if re.search(r"\[[^\]\[]*\]\(https?://", stripped):
+                problems.append(
+                    Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])
+                )
+            elif "[[" in stripped:
+                problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
+    return problems
+
+
+def _venue_line(entry: Entry) -> int:
+    for offset, line in enumerate(split_lines(entry.raw)):
+        if entry.venue_tag and entry.venue_tag in line:
+            return entry.line + offset
+    return entry.line

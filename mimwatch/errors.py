@@ -1,0 +1,29 @@
+"""The library's own exceptions; only the CLI turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class MimwatchError(Exception):
+    """Base class of every error mimwatch reports to its user."""
+
+
+class ListFormatError(MimwatchError):
+    """The awesome list cannot be read: names the file, the line and the offending text."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, text: str = ""):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.text = text
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<list>"
+        if self.line is not None:
+            where += f":{self.line}"
+        shown = f": {self.text.strip()[:120]!r}" if self.text.strip() else ""
+        return f"{where}: {self.message}{shown}"
+
+
+class ListEditError(MimwatchError):
+    """An edit of the list cannot be applied (unknown section, entry not found, …)."""

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+MAY_LIST = DATA / "awesome-2023-05-25.md"
+DEC_LIST = DATA / "awesome-2023-12-07.md"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every piece of mimwatch state at a fresh folder, so no test touches a user's files."""
+    home = tmp_path / "mimwatch-home"
+    monkeypatch.setenv("MIMWATCH_HOME", str(home))
+    monkeypatch.setenv("MIMWATCH_STATE", str(home / "state.sqlite"))
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    return home
+
+
+@pytest.fixture
+def may_text() -> str:
+    return MAY_LIST.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def dec_text() -> str:
+    return DEC_LIST.read_text(encoding="utf-8")
