@@ -39,14 +39,25 @@ def main(verbose: int) -> None:
     Run `mimwatch COMMAND --help` for each command's options and an example.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 @main.command()
 @click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (venue spellings) in place; no other byte changes.")
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--fix",
+    "apply_fix",
+    is_flag=True,
+    help="Apply the safe fixes (venue spellings) in place; no other byte changes.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Report as text lines or as one JSON document.",
 )
 def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:

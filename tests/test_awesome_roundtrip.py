@@ -37,7 +37,9 @@ def test_crlf_list_parses_to_the_same_entries(dec_text):
     assert crlf.newline == "\r\n" and lf.newline == "\n"
 
 
-@pytest.mark.parametrize("text", ["", "\n", "# Title\n", "no newline", "* a bullet\n* another\n", "```\n* **X**<br>\n```\n"])
+@pytest.mark.parametrize(
+    "text", ["", "\n", "# Title\n", "no newline", "* a bullet\n* another\n", "```\n* **X**<br>\n```\n"]
+)
 def test_odd_small_texts_round_trip(text):
     assert render(parse(text)) == text
 
@@ -65,7 +67,9 @@ _TEXT_ALPHABET = st.sampled_from(
 )
 _words = st.text(_TEXT_ALPHABET, min_size=1, max_size=60).map(lambda s: " ".join(s.split())).filter(bool)
 _names = _words.map(lambda s: s.replace(",", "")).map(lambda s: " ".join(s.split())).filter(bool)
-_urls = st.from_regex(r"https://(github\.com|gitlab\.com)/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True)
+_urls = st.from_regex(
+    r"https://(github\.com|gitlab\.com)/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True
+)
 
 
 @st.composite
@@ -105,8 +109,13 @@ def test_generated_entries_survive_render_then_parse(fmt, data):
 @given(abbreviation=_names, image=st.just("https://user-images.githubusercontent.com/1/fig.png"))
 def test_br_entry_with_figure_keeps_its_abbreviation(fmt, abbreviation, image):
     entry = Entry(
-        title="A Paper", authors=("Ann Author",), venue="ICCV", year=2023,
-        paper_url="https://arxiv.org/abs/2301.00003", abbreviation=abbreviation, image_url=image,
+        title="A Paper",
+        authors=("Ann Author",),
+        venue="ICCV",
+        year=2023,
+        paper_url="https://arxiv.org/abs/2301.00003",
+        abbreviation=abbreviation,
+        image_url=image,
     )
     back = add_entries(parse(HOST_LISTS[fmt]), "Methods", [entry]).entries[-1]
     assert back.fields == entry.fields

@@ -90,7 +90,7 @@ class AwesomeList:
     def find(
         self, arxiv_id: str | None = None, title: str | None = None, authors: tuple[str, ...] | list[str] = ()
     ) -> Entry | None:
-        """The entry for a paper: same arXiv id (any version), else a near-identical title by the same first author."""
+        """The entry for a paper: same arXiv id (any version), else a near-identical title, same first author."""
         if arxiv_id:
             try:
                 key, _version = split_arxiv_id(arxiv_id)
@@ -104,9 +104,9 @@ class AwesomeList:
         best: tuple[float, Entry] | None = None
         for entry, norm in zip(self.entries, self._normalised_titles, strict=True):
             score = fuzz.ratio(wanted, norm)
-            if score >= TITLE_MATCH_RATIO and same_first_author(authors, entry.authors):
-                if best is None or score > best[0]:
-                    best = (score, entry)
+            is_match = score >= TITLE_MATCH_RATIO and same_first_author(authors, entry.authors)
+            if is_match and (best is None or score > best[0]):
+                best = (score, entry)
         return best[1] if best else None
 
 

@@ -71,20 +71,19 @@ def update_entry(
 
 
 def add_section(doc: AwesomeList, title: str, parent: str | None = None) -> AwesomeList:
-    """Add an empty section (and its table-of-contents line) at the end of `parent`, or as a new `##` section."""
+    """Add an empty section and its table-of-contents line: at the end of `parent`, or as a new `##`."""
     if doc.heading(title) is not None:
         raise ListEditError(f"the list already has a section {title!r}")
-    if parent is not None:
-        owner = _require_heading(doc, parent)
-    else:
-        owner = _top_level_owner(doc)
+    owner = _require_heading(doc, parent) if parent is not None else _top_level_owner(doc)
     level = owner.level + 1 if parent is not None else owner.level
     subtree = _subtree(doc, owner)
     lines = split_lines(render(doc))
     nl = doc.newline
     end = _subtree_end_line(doc, owner)  # 0-based index of the first line after the subtree
     at = end
-    while at > owner.line and (not content(lines[at - 1]).strip() or content(lines[at - 1]).startswith(_BACK_TO_TOP)):
+    while at > owner.line and (
+        not content(lines[at - 1]).strip() or content(lines[at - 1]).startswith(_BACK_TO_TOP)
+    ):
         at -= 1
     if at > 0 and not lines[at - 1].endswith("\n"):
         lines[at - 1] += nl
@@ -240,8 +239,10 @@ def _toc_insertion(
     step = _toc_step(doc, toc)
     indent = owner_indent + step if level > owner.level else owner_indent
     # Past the TOC children of the last heading, if the TOC lists deeper levels than the headings we know.
-    while at + 1 < len(lines) and (m := _TOC_RE.match(content(lines[at + 1]))) and len(m.group("indent")) > len(
-        toc[last.anchor][1]
+    while (
+        at + 1 < len(lines)
+        and (m := _TOC_RE.match(content(lines[at + 1])))
+        and len(m.group("indent")) > len(toc[last.anchor][1])
     ):
         at += 1
     return at + 1, f"{indent}- [{title}](#{github_anchor(title)})"

@@ -69,7 +69,11 @@ def _duplicates(doc: AwesomeList) -> list[Problem]:
         if entry.arxiv_id and entry.arxiv_id in first_by_id:
             first = first_by_id[entry.arxiv_id]
             problems.append(
-                Problem(entry.line, "duplicate", f"same arXiv id {entry.arxiv_id} as the entry at line {first.line}")
+                Problem(
+                    entry.line,
+                    "duplicate",
+                    f"same arXiv id {entry.arxiv_id} as the entry at line {first.line}",
+                )
             )
             reported.add(entry.line)
         elif entry.arxiv_id:
@@ -86,7 +90,11 @@ def _duplicates(doc: AwesomeList) -> list[Problem]:
                 and not (earlier.arxiv_id and later.arxiv_id and earlier.arxiv_id != later.arxiv_id)
             ):
                 problems.append(
-                    Problem(later.line, "duplicate", f"same title as the entry at line {earlier.line}: {later.title!r}")
+                    Problem(
+                        later.line,
+                        "duplicate",
+                        f"same title as the entry at line {earlier.line}: {later.title!r}",
+                    )
                 )
                 break
     return problems
@@ -102,7 +110,8 @@ def _venue_spellings(doc: AwesomeList) -> list[Problem]:
                 Problem(
                     _venue_line(entry),
                     "venue-spelling",
-                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list ({want}'{entry.year})",
+                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list "
+                    f"({want}'{entry.year})",
                     fixable=True,
                 )
             )
@@ -124,7 +133,9 @@ def _missing_fields(doc: AwesomeList) -> list[Problem]:
         ]
         if missing:
             problems.append(
-                Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")
+                Problem(
+                    entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}"
+                )
             )
     return problems
 
@@ -138,16 +149,28 @@ def _malformed_links(doc: AwesomeList) -> list[Problem]:
             for m in well_formed:
                 url = m.group("url").strip()
                 if not _URL_RE.match(url):
-                    problems.append(Problem(line_no, "malformed-link", f"link [[{m.group('label')}]] has no valid URL: {url!r}"))
+                    problems.append(
+                        Problem(
+                            line_no,
+                            "malformed-link",
+                            f"link [[{m.group('label')}]] has no valid URL: {url!r}",
+                        )
+                    )
                 elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-                    problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
+                    problems.append(
+                        Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}")
+                    )
             stripped = LINK_RE.sub("", line)
-            if re.search(r"\[[^\]\[]*\]\(https?://", stripped):
-                problems.append(
-                    Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])
-                )
-            elif "[[" in stripped:
+            if "[[" in stripped:
                 problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
+            elif re.search(r"\[[^\]\[]*\]\(https?://", stripped):
+                problems.append(
+                    Problem(
+                        line_no,
+                        "malformed-link",
+                        "link not in the list's [[Label](url)] form: " + stripped.strip()[:80],
+                    )
+                )
     return problems
 
 
