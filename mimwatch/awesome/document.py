@@ -90,7 +90,7 @@ class AwesomeList:
     def find(
         self, arxiv_id: str | None = None, title: str | None = None, authors: tuple[str, ...] | list[str] = ()
     ) -> Entry | None:
-        """The entry for a paper: same arXiv id (any version), else a near-identical title and first author."""
+        """The entry for a paper: same arXiv id (any version), else near-identical title and first author."""
         if arxiv_id:
             try:
                 key, _version = split_arxiv_id(arxiv_id)
