@@ -12,12 +12,19 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, config
 from .awesome import load, render
 from .awesome.lint import fix as fix_list
 from .awesome.lint import lint as lint_list
 from .errors import MimwatchError
-from .fsutil import write_atomic
+from .fsutil import atomic_output, write_atomic
+from .records import enriched_record, list_style, write_jsonl
+from .sources import DEFAULT_CATEGORIES, ApiSource, FeedSource, read_source_file
+from .sources.api import DEFAULT_API_URL, PageCache
+from .sources.feed import DEFAULT_FEED_URL
+from .sources.retry import Backoff
+
+log = logging.getLogger("mimwatch")
 
 
 class MimwatchGroup(click.Group):
@@ -98,3 +105,127 @@ def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:
         click.echo(summary, err=True)
     if problems:
         sys.exit(1)
+
+
+def _split_values(values: tuple[str, ...]) -> list[str]:
+    return [v for value in values for v in value.replace(",", " ").split() if v]
+
+
+class _Progress:
+    """Progress of a long backfill on stderr; one line per page when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        text = f"fetched {done:,}" + (f" of {total:,}" if total else "") + " papers"
+        if self.tty:
+            click.echo("\r" + text, nl=False, err=True)
+        else:
+            log.info(text)
+
+    def close(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
+
+
+@main.command()
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill through the API: first submission day."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission day of the backfill [today]."
+)
+@click.option(
+    "--ids", multiple=True, help="arXiv ids to fetch through the API (repeat, or separate with commas)."
+)
+@click.option("--feed", "use_feed", is_flag=True, help="Today's announcements from the arXiv RSS feed.")
+@click.option(
+    "--source",
+    "source_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved feed or API response (.xml/.atom/.rss) or JSONL(.gz) records.",
+)
+@click.option(
+    "--categories",
+    default=",".join(DEFAULT_CATEGORIES),
+    show_default=True,
+    help="arXiv categories, comma-separated.",
+)
+@click.option("--output", "-o", default="-", show_default=True, help="JSONL file to write, or - for stdout.")
+@click.option(
+    "--list",
+    "list_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Spell venues the way this awesome list does (NIPS or NeurIPS, ArXiv or arXiv).",
+)
+@click.option(
+    "--api-url",
+    envvar="MIMWATCH_ARXIV_API_URL",
+    default=DEFAULT_API_URL,
+    show_default=True,
+    help="arXiv API endpoint (env MIMWATCH_ARXIV_API_URL).",
+)
+@click.option(
+    "--feed-url",
+    envvar="MIMWATCH_ARXIV_FEED_URL",
+    default=DEFAULT_FEED_URL,
+    show_default=True,
+    help="arXiv feed host (env MIMWATCH_ARXIV_FEED_URL).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not keep or reuse fetched API pages.")
+def fetch(
+    since, until, ids, use_feed, source_file, categories, output, list_path, api_url, feed_url, no_cache
+):
+    """Fetch arXiv papers and write them as enriched JSONL records.
+
+    Exactly one of --since, --ids, --feed or --source. Each line has the fields of
+    ../shared/data/arxiv (id, title, abstract, authors, categories, published, source) plus
+    version, updated, comment, journal_ref, doi, announce_type and the enrichment: venue
+    (e.g. CVPR'2023, else ArXiv'<year>), code, project and abbreviation.
+
+    An interrupted --since backfill resumes where it stopped: fetched pages are cached.
+    An empty feed (weekend, holiday, not yet announced) writes nothing and exits 0.
+
+    Example:
+
+        mimwatch fetch --since 2023-06-01 --until 2023-06-07 -o june.jsonl
+    """
+    modes = [bool(since), bool(ids), use_feed, source_file is not None]
+    if sum(modes) != 1:
+        raise click.UsageError("give exactly one of --since, --ids, --feed or --source")
+    if until and not since:
+        raise click.UsageError("--until goes with --since")
+    cats = _split_values((categories,))
+    backoff = Backoff(base=config.retry_base())
+    style = list_style(load(list_path)) if list_path else {}
+    progress = _Progress()
+    if since:
+        cache = None if no_cache else PageCache(config.cache_path())
+        api = ApiSource(
+            base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff
+        )
+        papers = api.search(since.date(), until.date() if until else None, cats, progress=progress)
+    elif ids:
+        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=backoff)
+        papers = api.fetch_ids(_split_values(ids), progress=progress)
+    else:
+        result = (
+            FeedSource(base_url=feed_url, categories=cats).fetch()
+            if use_feed
+            else read_source_file(source_file)
+        )
+        if not result.announced:
+            click.echo(
+                f"nothing announced yet in {result.origin} (weekend, holiday or before 20:00 US Eastern)",
+                err=True,
+            )
+        papers = [*result.papers, *result.updates]
+    records = (enriched_record(p, style) for p in papers)
+    if output == "-":
+        count = write_jsonl(records, sys.stdout)
+    else:
+        with atomic_output(output) as handle:
+            count = write_jsonl(records, handle)
+    progress.close()
+    click.echo(f"wrote {count} record(s) to {'stdout' if output == '-' else output}", err=True)

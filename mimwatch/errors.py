@@ -27,3 +27,7 @@ class ListFormatError(MimwatchError):
 
 class ListEditError(MimwatchError):
     """An edit of the list cannot be applied (unknown section, entry not found, …)."""
+
+
+class SourceError(MimwatchError):
+    """arXiv (or a local source file) could not give what was asked; says which query and page."""

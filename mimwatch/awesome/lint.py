@@ -8,14 +8,12 @@ from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz
 
+from ..venues import KNOWN_TYPOS, venue_family
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
 from .edit import update_entry
 from .model import Entry, arxiv_id_from_url, normalise_title
 from .parse import LINK_RE, split_lines
 
-# Spellings of one venue that are the same venue; `NIP` is a known typo of `NIPS`.
-_VENUE_FAMILIES = {"nip": "neurips", "nips": "neurips", "neurips": "neurips"}
-_TYPOS = {"NIP"}
 _URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
 
@@ -30,11 +28,6 @@ class Problem:
         return asdict(self)
 
 
-def venue_family(venue: str) -> str:
-    key = venue.replace(" ", "").casefold()
-    return _VENUE_FAMILIES.get(key, key)
-
-
 def preferred_venue_spellings(doc: AwesomeList) -> dict[str, str]:
     """For each venue family, the spelling the list uses most (a known typo never wins)."""
     by_family: dict[str, Counter[str]] = defaultdict(Counter)
@@ -42,7 +35,7 @@ def preferred_venue_spellings(doc: AwesomeList) -> dict[str, str]:
         by_family[venue_family(venue)][venue] += count
     preferred = {}
     for family, counts in by_family.items():
-        ranked = sorted(counts.items(), key=lambda kv: (kv[0] in _TYPOS, -kv[1], kv[0]))
+        ranked = sorted(counts.items(), key=lambda kv: (kv[0] in KNOWN_TYPOS, -kv[1], kv[0]))
         preferred[family] = ranked[0][0]
     return preferred
 

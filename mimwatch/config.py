@@ -1,0 +1,43 @@
+"""Where mimwatch keeps its files; resolved when asked, never at import, so tests and users can move it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+def home_dir() -> Path:
+    """`MIMWATCH_HOME`, else the platform's user data folder (`~/.local/share/mimwatch` on Linux)."""
+    if env := os.environ.get("MIMWATCH_HOME"):
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mimwatch"
+
+
+def state_path() -> Path:
+    """The SQLite state file: `MIMWATCH_STATE`, else `state.sqlite` in the home folder."""
+    if env := os.environ.get("MIMWATCH_STATE"):
+        return Path(env)
+    return home_dir() / "state.sqlite"
+
+
+def cache_path() -> Path:
+    """The SQLite cache of fetched arXiv pages (resumable backfills)."""
+    return home_dir() / "cache.sqlite"
+
+
+ARXIV_MIN_DELAY = 3.0  # arXiv's terms of use: no more than one request every three seconds
+
+
+def request_delay(url: str) -> float:
+    """Seconds between API requests: `MIMWATCH_REQUEST_DELAY`, never under 3 s towards arxiv.org."""
+    delay = float(os.environ.get("MIMWATCH_REQUEST_DELAY", ARXIV_MIN_DELAY))
+    if "arxiv.org" in (urlparse(url).hostname or ""):
+        delay = max(delay, ARXIV_MIN_DELAY)
+    return max(delay, 0.0)
+
+
+def retry_base(default: float = 3.0) -> float:
+    """Seconds before the first retry (doubling after each failure): `MIMWATCH_RETRY_BASE`."""
+    return max(float(os.environ.get("MIMWATCH_RETRY_BASE", default)), 0.0)

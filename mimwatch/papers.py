@@ -1,0 +1,147 @@
+"""The one record of an arXiv paper that travels through mimwatch; third-party objects stop at the sources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from .awesome.model import split_arxiv_id
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse arXiv's hard line wraps and runs of spaces; LaTeX is kept as it is."""
+    return _SPACE_RE.sub(" ", text or "").strip()
+
+
+def parse_date(value: object) -> date | None:
+    """A date from `2023-05-01`, `2023-05-01T12:00:00Z`, a datetime or a date; None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return date.fromisoformat(text[:10])
+
+
+@dataclass(frozen=True)
+class Paper:
+    """An arXiv paper as mimwatch knows it: id without version, whitespace-normalised text."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    version: int | None = None
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    published: date | None = None
+    updated: date | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    links: tuple[str, ...] = ()
+    source: str = ""
+    announce_type: str | None = None  # feed items: new, cross, replace, replace-cross
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def v1_year(self) -> int | None:
+        """The year of version 1: arXiv ids start with it (YYMM.nnnnn, or archive/YYMMnnn)."""
+        if m := re.match(r"^(?P<yy>\d{2})\d{2}\.|^[a-z][a-z.-]*/(?P<old>\d{2})", self.id):
+            yy = int(m.group("yy") or m.group("old"))
+            return 2000 + yy if yy < 91 else 1900 + yy  # arXiv began in 1991
+        return self.published.year if self.published else None
+
+    @property
+    def is_new_version(self) -> bool:
+        """A `replace` feed item: a later version of a paper announced before, never a new candidate."""
+        return self.announce_type in ("replace", "replace-cross")
+
+    def with_(self, **changes: Any) -> Paper:
+        return replace(self, **changes)
+
+    @classmethod
+    def build(cls, *, id: str, title: str, **fields: Any) -> Paper:
+        """Normalise raw values (versioned id, wrapped text, date strings) into a Paper."""
+        version = fields.pop("version", None)
+        if id and re.search(r"v\d+$", id):
+            try:
+                id, parsed_version = split_arxiv_id(id)
+                version = version or parsed_version
+            except ValueError:
+                pass
+        authors = fields.pop("authors", None) or ()
+        categories = fields.pop("categories", None) or ()
+        return cls(
+            id=id,
+            title=clean_text(title),
+            abstract=clean_text(fields.pop("abstract", "")),
+            authors=tuple(clean_text(a) for a in authors if clean_text(a)),
+            version=int(version) if version else None,
+            categories=tuple(categories),
+            primary_category=fields.pop("primary_category", None) or (categories[0] if categories else None),
+            published=parse_date(fields.pop("published", None)),
+            updated=parse_date(fields.pop("updated", None)),
+            comment=clean_text(fields.pop("comment", None)) or None,
+            journal_ref=clean_text(fields.pop("journal_ref", None)) or None,
+            doi=clean_text(fields.pop("doi", None)) or None,
+            **fields,
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSONL record: the fields of ../shared/data/arxiv plus version, comment, journal_ref, …"""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors) or None,
+            "categories": list(self.categories) or None,
+            "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "source": self.source,
+            "version": self.version,
+            "comment": self.comment,
+            "journal_ref": self.journal_ref,
+            "doi": self.doi,
+            "announce_type": self.announce_type,
+            **self.extra,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], source: str = "file") -> Paper:
+        """A Paper from a JSONL record (the ../shared/data/arxiv schema; optional fields when present)."""
+        known = {
+            "id", "title", "abstract", "authors", "categories", "published", "updated", "source", "version",
+            "comment", "journal_ref", "doi", "announce_type", "primary_category",
+        }  # fmt: skip
+        published = record.get("published") or record.get("listing_date")
+        return cls.build(
+            id=str(record.get("id") or ""),
+            title=record.get("title") or "",
+            abstract=record.get("abstract") or "",
+            authors=record.get("authors") or (),
+            categories=record.get("categories") or (),
+            primary_category=record.get("primary_category"),
+            published=published,
+            updated=record.get("updated"),
+            version=record.get("version"),
+            comment=record.get("comment"),
+            journal_ref=record.get("journal_ref"),
+            doi=record.get("doi"),
+            source=record.get("source") or source,
+            announce_type=record.get("announce_type"),
+            extra={k: v for k, v in record.items() if k not in known},
+        )

@@ -1,0 +1,44 @@
+"""How long to wait before trying arXiv again: exponential backoff with jitter, or what the server asks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base: float = 3.0  # seconds before the first retry
+    cap: float = 300.0
+    attempts: int = 5  # tries in all, the first one included
+    jitter: float = 0.5  # up to +50 % at random, so that parallel clients do not retry in step
+    max_retry_after: float = 900.0  # a server asking for longer than this is treated as down
+
+    def delay(
+        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Seconds to wait after failed try number `attempt` (1-based); a server's Retry-After wins."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        wait = min(self.base * 2 ** (attempt - 1), self.cap)
+        return wait * (1 + (rng or random).uniform(0, self.jitter))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds (also fractional) or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
