@@ -133,3 +133,12 @@ def test_bad_jsonl_line_names_file_and_line(tmp_path):
     other.write_text("id,title\n", encoding="utf-8")
     with pytest.raises(SourceError, match="unknown source type"):
         read_source_file(other)
+
+
+def test_atom_flavour_of_the_daily_feed(httpserver):
+    body = (FEEDS / "atom-2024-03-05.xml").read_bytes()
+    httpserver.expect_request("/atom/cs.CV").respond_with_data(body, content_type="application/atom+xml")
+    result = FeedSource(base_url=httpserver.url_for("/"), categories=("cs.CV",), feed_format="atom").fetch()
+    assert result.announced and result.date == date(2024, 3, 5)
+    assert [(p.id, p.version, p.authors) for p in result.papers] == [("2305.14344", 1, ("Agrim Gupta", "Jiajun Wu"))]
+    assert [(p.id, p.version, p.journal_ref) for p in result.updates] == [("2111.06377", 4, "CVPR 2022")]
