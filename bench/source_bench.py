@@ -74,8 +74,7 @@ def main() -> int:
     assert count == N, count
     best, median = min(runs), statistics.median(runs)
     print(
-        f"feed: {N} entries ({size / 1e6:.1f} MB) built from "
-        f"{'the real pool' if POOL.exists() else 'generated text'}"
+        f"feed: {N} entries ({size / 1e6:.1f} MB) built from {'the real pool' if POOL.exists() else 'generated text'}"
     )
     print(
         f"parse: median {median * 1000:.0f} ms = {N / median:,.0f} entries/s "

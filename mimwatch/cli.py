@@ -130,15 +130,9 @@ class _Progress:
 
 
 @main.command()
-@click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill through the API: first submission day."
-)
-@click.option(
-    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission day of the backfill [today]."
-)
-@click.option(
-    "--ids", multiple=True, help="arXiv ids to fetch through the API (repeat, or separate with commas)."
-)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill through the API: first submission day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission day of the backfill [today].")
+@click.option("--ids", multiple=True, help="arXiv ids to fetch through the API (repeat, or separate with commas).")
 @click.option("--feed", "use_feed", is_flag=True, help="Today's announcements from the arXiv RSS feed.")
 @click.option(
     "--source",
@@ -174,9 +168,7 @@ class _Progress:
     help="arXiv feed host (env MIMWATCH_ARXIV_FEED_URL).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not keep or reuse fetched API pages.")
-def fetch(
-    since, until, ids, use_feed, source_file, categories, output, list_path, api_url, feed_url, no_cache
-):
+def fetch(since, until, ids, use_feed, source_file, categories, output, list_path, api_url, feed_url, no_cache):
     """Fetch arXiv papers and write them as enriched JSONL records.
 
     Exactly one of --since, --ids, --feed or --source. Each line has the fields of
@@ -202,19 +194,13 @@ def fetch(
     progress = _Progress()
     if since:
         cache = None if no_cache else PageCache(config.cache_path())
-        api = ApiSource(
-            base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff
-        )
+        api = ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
         papers = api.search(since.date(), until.date() if until else None, cats, progress=progress)
     elif ids:
         api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=backoff)
         papers = api.fetch_ids(_split_values(ids), progress=progress)
     else:
-        result = (
-            FeedSource(base_url=feed_url, categories=cats).fetch()
-            if use_feed
-            else read_source_file(source_file)
-        )
+        result = FeedSource(base_url=feed_url, categories=cats).fetch() if use_feed else read_source_file(source_file)
         if not result.announced:
             click.echo(
                 f"nothing announced yet in {result.origin} (weekend, holiday or before 20:00 US Eastern)",
@@ -229,3 +215,213 @@ def fetch(
             count = write_jsonl(records, handle)
     progress.close()
     click.echo(f"wrote {count} record(s) to {'stdout' if output == '-' else output}", err=True)
+
+
+@main.command()
+@click.option(
+    "--list",
+    "list_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The awesome list whose entries are the positives.",
+)
+@click.option(
+    "--corpus",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL(.gz) records with abstracts of list papers (id or arxiv_id, title, abstract). Repeatable.",
+)
+@click.option(
+    "--negatives",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL(.gz) pool papers that are not in the list. Repeatable.",
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model folder to write.")
+@click.option(
+    "--negative-share",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 1.0),
+    help="Train on this share of the pool (a stable split by id); the rest stays unseen for evaluation.",
+)
+@click.option(
+    "--recall-target",
+    default=0.9,
+    show_default=True,
+    type=click.FloatRange(0.1, 1.0),
+    help="The operating threshold keeps this recall on held-out folds.",
+)
+def train(list_path, corpus, negatives, out, negative_share, recall_target):
+    """Train the relevance and section model on a list, and write it with its model card.
+
+    Positives are the list's entries (abstracts from --corpus, by arXiv id or title; entries
+    without one are used title-only); negatives are pool papers (--negatives) minus list papers.
+    Writes model.skops, model.json, vocabulary.json, manifest.json, MODEL_CARD.md and
+    pr_curve.png to --out.
+
+    Example:
+
+        mimwatch train --list README.md --corpus abstracts.jsonl --negatives pool.jsonl.gz --out models/mine
+    """
+    from .classify.card import write_model_card
+    from .classify.model import TrainConfig
+    from .classify.workflow import environment, read_manifest, train_from_files
+
+    model, report = train_from_files(
+        list_path, out, corpus, negatives, negative_share, config=TrainConfig(recall_target=recall_target)
+    )
+    write_model_card(out, model, report, read_manifest(out), environment())
+    click.echo(
+        f"trained on {report.positives} list entries and {report.negatives:,} pool papers; "
+        f"held-out AP {report.oof_average_precision:.3f}, threshold {model.threshold:.4f} "
+        f"(recall {report.oof_recall_at_threshold:.2f}, {report.oof_candidates_per_1000:.1f} pool papers per 1,000); "
+        f"wrote {out}"
+    )
+
+
+@main.command()
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model folder [the shipped models/default].",
+)
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL(.gz) papers: id, title, and optionally abstract, authors, categories, comment, journal_ref.",
+)
+@click.option("--output", "-o", default="-", show_default=True, help="JSONL file for the scores, or - for stdout.")
+def classify(model_dir, input_path, output):
+    """Score papers: relevance, section (top 3) and the reasons, one JSON line per input, in input order.
+
+    Each line: {"id", "relevance" (0..1), "relevant" (above the model's threshold), "section"
+    (a heading of the list, or "needs triage" when unsure), "sections" ([[heading, p], …] top 3),
+    "reasons": {"terms": [...], "nearest": [3 closest list entries]}}.
+
+    Example:
+
+        mimwatch fetch --since 2024-05-01 -o may.jsonl && mimwatch classify --input may.jsonl -o scores.jsonl
+    """
+    from .classify.workflow import classify_file, load_model, write_output
+
+    model = load_model(model_dir)
+    counted: list[int] = []
+    write_output(output, lambda handle: counted.append(classify_file(model, input_path, handle)))
+    click.echo(f"scored {counted[0]} paper(s)", err=True)
+
+
+@main.command()
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model folder [the shipped models/default].",
+)
+@click.option(
+    "--labels",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL of list papers not trained on: id, title, abstract, section.",
+)
+@click.option(
+    "--pool",
+    "pool_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL(.gz) pool files; papers the model trained on (per its manifest) are left out.",
+)
+@click.option(
+    "--list",
+    "list_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The training list, to train the arxiv-sanity baseline on the same positives.",
+)
+@click.option(
+    "--corpus",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Abstracts of the training list's papers (for the baseline).",
+)
+@click.option("--pool-size", type=int, help="Sample the evaluation pool down to about this many papers.")
+def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size):
+    """Measure the model against the peers' methods on labelled papers mixed into unseen pool papers.
+
+    Prints relevance AP, recall at 1/2/5 pool papers flagged per 1,000, recall and flags per
+    1,000 at the model's threshold, section top-1/top-3 accuracy — and the same relevance
+    figures for the keyword and arxiv-sanity (TF-IDF + SVM) baselines.
+
+    Example:
+
+        mimwatch evaluate --model /tmp/may --labels dev.jsonl --pool pool.jsonl.gz --list README.md --corpus abstracts.jsonl
+    """
+    from .classify.data import load_corpus, positives
+    from .classify.workflow import evaluate as run_evaluation
+    from .classify.workflow import load_model, read_labels, read_manifest
+
+    model = load_model(model_dir)
+    manifest = read_manifest(model_dir) if model_dir else read_manifest(_default_model_dir())
+    baseline_pos = positives(load(list_path), load_corpus(corpus)) if list_path else []
+    result = run_evaluation(model, manifest, read_labels(labels), pool_paths, baseline_pos, pool_size)
+    click.echo(result.table())
+
+
+def _default_model_dir() -> Path:
+    from .classify.workflow import default_model_dir
+
+    return default_model_dir()
+
+
+@main.group()
+def corpus():
+    """Build the corpus of abstracts that training reads for the list's own papers."""
+
+
+@corpus.command("build")
+@click.option(
+    "--list",
+    "list_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The awesome list.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL(.gz) file to write.")
+@click.option(
+    "--api-url",
+    envvar="MIMWATCH_ARXIV_API_URL",
+    default=DEFAULT_API_URL,
+    show_default=True,
+    help="arXiv API endpoint (env MIMWATCH_ARXIV_API_URL).",
+)
+def corpus_build(list_path, out, api_url):
+    """Fetch the abstracts of every arXiv entry of a list through the arXiv API.
+
+    Entries without an arXiv link are reported and trained on title-only.
+
+    Example:
+
+        mimwatch corpus build --list README.md --out corpus.jsonl.gz
+    """
+    import gzip
+
+    doc = load(list_path)
+    ids = sorted({e.arxiv_id for e in doc.entries if e.arxiv_id})
+    missing = len({e.title for e in doc.entries if not e.arxiv_id})
+    api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=Backoff(config.retry_base()))
+    progress = _Progress()
+    papers = api.fetch_ids(ids, progress=progress)
+    progress.close()
+    opener = gzip.open if str(out).endswith(".gz") else open
+    tmp = Path(out).with_name(Path(out).name + ".tmp")
+    with opener(tmp, "wt", encoding="utf-8") as handle:
+        write_jsonl((p.to_record() for p in papers), handle)
+    tmp.replace(out)
+    click.echo(
+        f"wrote {len(papers)} abstract(s) of {len(ids)} arXiv entries to {out}; "
+        f"{missing} entries have no arXiv link (title-only)",
+        err=True,
+    )

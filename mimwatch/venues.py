@@ -123,9 +123,7 @@ def venue_family(venue: str) -> str:
     return _FAMILY_ALIASES.get(key, key)
 
 
-def find_venue(
-    comment: str | None, journal_ref: str | None = None, fallback_year: int | None = None
-) -> Venue | None:
+def find_venue(comment: str | None, journal_ref: str | None = None, fallback_year: int | None = None) -> Venue | None:
     """The venue a paper is accepted at, from its journal_ref (first) or comment; None for a preprint."""
     ref_year = _first_year(journal_ref)
     for text, is_journal_ref in ((journal_ref, True), (comment, False)):

@@ -28,9 +28,7 @@ PLAIN = Entry(
 
 
 def diff(before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True), n=1))[
-        len("--- \n+++ \n") :
-    ]
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True), n=1))[len("--- \n+++ \n") :]
 
 
 def test_add_entries_to_a_br_section(dec_text):
@@ -75,8 +73,7 @@ def test_add_entries_to_a_list_without_final_newline():
     text = "## S\n\n* **Old**<br>\n*A*<br>\nArXiv'2022 [[Paper](https://arxiv.org/abs/2201.00001)]"
     edited = render(add_entries(parse(text), "S", [PLAIN]))
     assert edited == (
-        text
-        + "\n\n* **Second Paper?**<br>\n*Xi Yu*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2401.00002)]"
+        text + "\n\n* **Second Paper?**<br>\n*Xi Yu*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2401.00002)]"
     )
 
 

@@ -25,9 +25,7 @@ def test_find_by_title_tolerates_case_punctuation_and_small_edits(doc):
 
 
 def test_find_by_title_checks_the_first_author(doc):
-    assert (
-        doc.find(title="Masked Autoencoders Are Scalable Vision Learners", authors=["Someone Else"]) is None
-    )
+    assert doc.find(title="Masked Autoencoders Are Scalable Vision Learners", authors=["Someone Else"]) is None
     # Without authors on one side the title alone decides.
     assert doc.find(title="Masked Autoencoders Are Scalable Vision Learners") is not None
 

@@ -67,9 +67,7 @@ _TEXT_ALPHABET = st.sampled_from(
 )
 _words = st.text(_TEXT_ALPHABET, min_size=1, max_size=60).map(lambda s: " ".join(s.split())).filter(bool)
 _names = _words.map(lambda s: s.replace(",", "")).map(lambda s: " ".join(s.split())).filter(bool)
-_urls = st.from_regex(
-    r"https://(github\.com|gitlab\.com)/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True
-)
+_urls = st.from_regex(r"https://(github\.com|gitlab\.com)/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True)
 
 
 @st.composite

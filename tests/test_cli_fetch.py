@@ -67,9 +67,7 @@ def test_fetch_ids(httpserver):
 
 
 def test_fetch_feed_spelled_as_the_list(httpserver):
-    httpserver.expect_request("/rss/cs.CV+cs.LG").respond_with_data(
-        (FEEDS / "rss-2024-03-05.xml").read_bytes()
-    )
+    httpserver.expect_request("/rss/cs.CV+cs.LG").respond_with_data((FEEDS / "rss-2024-03-05.xml").read_bytes())
     result = run("fetch", "--feed", "--categories", "cs.CV,cs.LG", "--feed-url", httpserver.url_for("/"),
                  "--list", str(MAY_LIST))  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -56,9 +56,7 @@ def test_missing_fields_and_malformed_links_are_reported():
 
 def test_fix_changes_only_venue_tokens(dec_text):
     fixed = render(fix(parse(dec_text)))
-    changed = [
-        (a, b) for a, b in zip(dec_text.splitlines(True), fixed.splitlines(True), strict=True) if a != b
-    ]
+    changed = [(a, b) for a, b in zip(dec_text.splitlines(True), fixed.splitlines(True), strict=True) if a != b]
     assert len(changed) == len([p for p in lint(parse(dec_text)) if p.code == "venue-spelling"]) == 19
     for old, new in changed:
         for typo, right in (
@@ -77,9 +75,7 @@ def test_cli_lint_reports_and_exits_1(tmp_path):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert f"{MAY_LIST}:467: duplicate: same arXiv id 2205.13943 as the entry at line 270" in lines
-    assert any(
-        line.startswith(f"{MAY_LIST}:254: venue-spelling:") and line.endswith("(fixable)") for line in lines
-    )
+    assert any(line.startswith(f"{MAY_LIST}:254: venue-spelling:") and line.endswith("(fixable)") for line in lines)
 
 
 def test_cli_lint_json_and_fix_in_place(tmp_path):
@@ -92,9 +88,7 @@ def test_cli_lint_json_and_fix_in_place(tmp_path):
     assert report["entries"] == 140 and report["fixed"] == 9
     assert {p["code"] for p in report["problems"]} == {"duplicate"}
     changed = [
-        (a, b)
-        for a, b in zip(original.decode().splitlines(), target.read_text().splitlines(), strict=True)
-        if a != b
+        (a, b) for a, b in zip(original.decode().splitlines(), target.read_text().splitlines(), strict=True) if a != b
     ]
     assert len(changed) == 9
     assert all(a.replace("arXiv'", "ArXiv'").replace("NIP'", "NIPS'") == b for a, b in changed)

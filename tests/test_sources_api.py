@@ -38,9 +38,7 @@ def test_recorded_response_fields(httpserver):
     httpserver.expect_request("/api/query").respond_with_data(
         RECORDED.read_bytes(), content_type="application/atom+xml"
     )
-    source = ApiSource(
-        base_url=httpserver.url_for("/api/query"), page_size=10, delay_seconds=0, max_results=10
-    )
+    source = ApiSource(base_url=httpserver.url_for("/api/query"), page_size=10, delay_seconds=0, max_results=10)
     papers = list(source.search(date(2015, 1, 1), date(2015, 12, 31), categories=["cs.DB"]))
     assert len(papers) == 10
     first = papers[0]
@@ -66,27 +64,19 @@ def test_defaults_are_polite_and_uncapped():
 def test_multi_page_search_in_order(httpserver):
     fake = FakeArxivApi(entries(25))
     papers = list(
-        make_source(httpserver, fake, page_size=10).search(
-            date(2024, 1, 1), date(2024, 1, 7), ["cs.CV", "cs.LG"]
-        )
+        make_source(httpserver, fake, page_size=10).search(date(2024, 1, 1), date(2024, 1, 7), ["cs.CV", "cs.LG"])
     )
     assert [p.id for p in papers] == [f"2401.{i:05d}" for i in range(1, 26)]
     assert fake.starts() == [0, 10, 20]
     query = fake.requests[0]
-    assert (
-        query["search_query"] == "submittedDate:[202401010000 TO 202401072359] AND (cat:cs.CV OR cat:cs.LG)"
-    )
+    assert query["search_query"] == "submittedDate:[202401010000 TO 202401072359] AND (cat:cs.CV OR cat:cs.LG)"
     assert (query["sortBy"], query["sortOrder"], query["max_results"]) == ("submittedDate", "ascending", "10")
 
 
 def test_progress_is_reported(httpserver):
     seen = []
     source = make_source(httpserver, FakeArxivApi(entries(25)), page_size=10)
-    list(
-        source.search(
-            date(2024, 1, 1), date(2024, 1, 7), progress=lambda done, total: seen.append((done, total))
-        )
-    )
+    list(source.search(date(2024, 1, 1), date(2024, 1, 7), progress=lambda done, total: seen.append((done, total))))
     assert seen == [(10, 25), (20, 25), (25, 25)]
 
 
@@ -107,9 +97,7 @@ def test_429_honours_retry_after(httpserver):
 
 def test_503_then_success_backs_off(httpserver):
     sleep = RecordingSleep()
-    fake = FakeArxivApi(
-        entries(5), faults={(0, 0): (503, {}, b"maintenance"), (0, 1): (503, {}, b"maintenance")}
-    )
+    fake = FakeArxivApi(entries(5), faults={(0, 0): (503, {}, b"maintenance"), (0, 1): (503, {}, b"maintenance")})
     source = make_source(httpserver, fake, sleep=sleep, backoff=Backoff(base=0.01, cap=1, attempts=4))
     assert len(list(source.search(date(2024, 1, 1), date(2024, 1, 7)))) == 5
     assert len(sleep.calls) == 2 and sleep.calls[1] > sleep.calls[0] * 1.2  # exponential, with jitter

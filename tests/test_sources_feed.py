@@ -54,9 +54,7 @@ def test_feed_url_joins_categories_with_plus():
 
 
 def test_empty_weekend_feed_means_not_announced(httpserver):
-    httpserver.expect_request("/rss/cs.CV+cs.LG").respond_with_data(
-        WEEKEND, content_type="application/rss+xml"
-    )
+    httpserver.expect_request("/rss/cs.CV+cs.LG").respond_with_data(WEEKEND, content_type="application/rss+xml")
     result = feed_source(httpserver).fetch()
     assert not result.announced
     assert result.papers == () and result.updates == ()
@@ -77,9 +75,7 @@ def test_version_bump_of_a_listed_paper_is_an_update(httpserver, may_text):
 
 def test_503_then_success(httpserver):
     httpserver.expect_ordered_request("/rss/cs.CV+cs.LG").respond_with_data("busy", status=503)
-    httpserver.expect_ordered_request("/rss/cs.CV+cs.LG").respond_with_data(
-        DAILY, content_type="application/rss+xml"
-    )
+    httpserver.expect_ordered_request("/rss/cs.CV+cs.LG").respond_with_data(DAILY, content_type="application/rss+xml")
     assert len(feed_source(httpserver).fetch().papers) == 4
 
 

@@ -85,9 +85,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    "comment,journal_ref,expected", CASES, ids=[f"{c!s:.40}|{j!s:.20}" for c, j, _ in CASES]
-)
+@pytest.mark.parametrize("comment,journal_ref,expected", CASES, ids=[f"{c!s:.40}|{j!s:.20}" for c, j, _ in CASES])
 def test_venue_table(comment, journal_ref, expected):
     found = find_venue(comment, journal_ref, fallback_year=2023)
     assert (found.tag() if found else None) == expected

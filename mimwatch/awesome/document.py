@@ -64,9 +64,7 @@ class AwesomeList:
 
     def link_label(self, kind: str) -> str:
         """How the list spells the `paper`/`code` link label (`Code` or `code`), by majority."""
-        counts = Counter(
-            m.group(1) for e in self.entries for m in re.finditer(r"\[\[(" + kind + r")\]\(", e.raw, re.I)
-        )
+        counts = Counter(m.group(1) for e in self.entries for m in re.finditer(r"\[\[(" + kind + r")\]\(", e.raw, re.I))
         if counts:
             return counts.most_common(1)[0][0]
         return kind.capitalize() if self.entry_format == "br" else kind

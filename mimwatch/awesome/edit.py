@@ -81,9 +81,7 @@ def add_section(doc: AwesomeList, title: str, parent: str | None = None) -> Awes
     nl = doc.newline
     end = _subtree_end_line(doc, owner)  # 0-based index of the first line after the subtree
     at = end
-    while at > owner.line and (
-        not content(lines[at - 1]).strip() or content(lines[at - 1]).startswith(_BACK_TO_TOP)
-    ):
+    while at > owner.line and (not content(lines[at - 1]).strip() or content(lines[at - 1]).startswith(_BACK_TO_TOP)):
         at -= 1
     if at > 0 and not lines[at - 1].endswith("\n"):
         lines[at - 1] += nl

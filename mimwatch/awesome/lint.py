@@ -103,8 +103,7 @@ def _venue_spellings(doc: AwesomeList) -> list[Problem]:
                 Problem(
                     _venue_line(entry),
                     "venue-spelling",
-                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list "
-                    f"({want}'{entry.year})",
+                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list ({want}'{entry.year})",
                     fixable=True,
                 )
             )
@@ -126,9 +125,7 @@ def _missing_fields(doc: AwesomeList) -> list[Problem]:
         ]
         if missing:
             problems.append(
-                Problem(
-                    entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}"
-                )
+                Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")
             )
     return problems
 
@@ -150,9 +147,7 @@ def _malformed_links(doc: AwesomeList) -> list[Problem]:
                         )
                     )
                 elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-                    problems.append(
-                        Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}")
-                    )
+                    problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
             stripped = LINK_RE.sub("", line)
             if "[[" in stripped:
                 problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))

@@ -139,9 +139,7 @@ def _entry_end(lines: list[str], start: int) -> int:
     return j
 
 
-def _parse_entry(
-    lines: list[str], fmt: EntryFormat, line_no: int, section: str | None, source: str | None
-) -> Entry:
+def _parse_entry(lines: list[str], fmt: EntryFormat, line_no: int, section: str | None, source: str | None) -> Entry:
     texts = [content(line) for line in lines]
     raw = "".join(lines)
     fields = _br_fields(texts, line_no, source) if fmt == "br" else _inline_fields(texts, line_no, source)
@@ -204,8 +202,7 @@ def _inline_fields(texts: list[str], line_no: int, source: str | None) -> dict:
     title_match = INLINE_TITLE_RE.match(texts[1]) if len(texts) > 1 else None
     if title_match is None:
         raise ListFormatError(
-            "half-written entry: the author line must be followed by a "
-            "'   - Title. [[Venue'Year](link)]' line",
+            "half-written entry: the author line must be followed by a '   - Title. [[Venue'Year](link)]' line",
             path=source,
             line=line_no + 1 if len(texts) > 1 else line_no,
             text=texts[1] if len(texts) > 1 else header,
@@ -253,9 +250,7 @@ def _links(texts: Iterable[str]) -> list[Link]:
 
 def _figure(texts: list[str]) -> str | None:
     figure = [
-        t
-        for t in texts
-        if t.lstrip().startswith(("<details", "<summary", '<p align="center"', "</details", "<!--"))
+        t for t in texts if t.lstrip().startswith(("<details", "<summary", '<p align="center"', "</details", "<!--"))
     ]
     return "\n".join(figure) if figure else None
 

@@ -244,9 +244,7 @@ class ApiSource:
                         f"{attempt} tries: {reason}"
                     ) from exc
                 wait = self.backoff.delay(attempt, self._observed.retry_after)
-                log.warning(
-                    "arXiv API page %d of %s: %s; retrying in %.1f s", page_no, description, reason, wait
-                )
+                log.warning("arXiv API page %d of %s: %s; retrying in %.1f s", page_no, description, reason, wait)
                 self.sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
 

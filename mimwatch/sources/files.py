@@ -54,13 +54,9 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, dict]]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise SourceError(
-                        f"{path}:{line_no}: not a JSON record ({exc.msg}): {line[:80]!r}"
-                    ) from exc
+                    raise SourceError(f"{path}:{line_no}: not a JSON record ({exc.msg}): {line[:80]!r}") from exc
                 if not isinstance(record, dict):
-                    raise SourceError(
-                        f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}"
-                    )
+                    raise SourceError(f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}")
                 yield line_no, record
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: cannot read ({exc})") from exc

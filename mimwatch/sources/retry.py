@@ -16,9 +16,7 @@ class Backoff:
     jitter: float = 0.5  # up to +50 % at random, so that parallel clients do not retry in step
     max_retry_after: float = 900.0  # a server asking for longer than this is treated as down
 
-    def delay(
-        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
-    ) -> float:
+    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed try number `attempt` (1-based); a server's Retry-After wins."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after)

@@ -1,0 +1,78 @@
+"""Speed and memory of the classifier on this machine: classify papers/s, model load, training, peak memory.
+
+Targets (issue 4): classify >= 2,000 papers/s, load <= 1 s, training <= 60 s, peak memory <= 1 GiB.
+Each figure is measured in a fresh process, so that peak memory belongs to that step alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+
+STEP = r"""
+import gzip, json, resource, sys, tempfile, time
+from pathlib import Path
+step = sys.argv[1]
+shared = Path(sys.argv[2])
+out = {}
+if step == "classify":
+    began = time.perf_counter()
+    from mimwatch.classify.workflow import load_model
+    import skops.io
+    out["import_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    model = load_model()
+    out["load_s"] = time.perf_counter() - began
+    with gzip.open(shared / "arxiv" / "penguinwang96825_arxiver.jsonl.gz", "rt") as handle:
+        papers = [json.loads(next(handle)) for _ in range(10000)]
+    began = time.perf_counter()
+    model.score(papers)
+    out["classify_per_s"] = len(papers) / (time.perf_counter() - began)
+    began = time.perf_counter()
+    model.score(papers, explain=False)
+    out["classify_no_explain_per_s"] = len(papers) / (time.perf_counter() - began)
+elif step == "train":
+    from mimwatch.classify.workflow import train_from_files
+    pool = sorted((shared / "arxiv").glob("*.jsonl.gz"))
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        train_from_files(shared / "awesome-mim" / "README-2023-12-07.md", tmp,
+                         [shared / "awesome-mim" / "abstracts.jsonl"], pool, 0.6, "shipped")
+        out["train_s"] = time.perf_counter() - began
+out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def run(step: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", STEP, step, str(SHARED)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    if not (SHARED / "arxiv").exists():
+        print(f"needs ../shared/data (looked in {SHARED})", file=sys.stderr)
+        return 1
+    classify, training = run("classify"), run("train")
+    rows = [
+        ("model load (files to ready model)", f"{classify['load_s']:.2f} s", "<= 1 s"),
+        ("  + importing scikit-learn, once", f"{classify['import_s']:.2f} s", ""),
+        ("classify (with reasons)", f"{classify['classify_per_s']:,.0f} papers/s", ">= 2,000 papers/s"),
+        ("classify (scores only)", f"{classify['classify_no_explain_per_s']:,.0f} papers/s", ""),
+        ("peak memory, load + classify 10k", f"{classify['peak_mib']:.0f} MiB", "<= 1,024 MiB"),
+        ("training (Dec-2023 list, 60 % pool)", f"{training['train_s']:.1f} s", "<= 60 s"),
+        ("peak memory, training", f"{training['peak_mib']:.0f} MiB", "<= 1,024 MiB"),
+    ]
+    print(f"{'figure':38}{'measured':>22}{'target':>20}")
+    for name, value, target in rows:
+        print(f"{name:38}{value:>22}{target:>20}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Train, classify and evaluate from files: what the `train`, `classify` and `evaluate` commands call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..awesome import load
+from ..awesome.model import normalise_title
+from ..fsutil import atomic_output
+from ..resources import shipped_dir
+from ..sources.files import iter_records
+from .baselines import arxiv_sanity_scores, keyword_scores
+from .data import Example, in_split, load_corpus, paper_key, pool_examples, positives
+from .metrics import relevance_figures, section_figures, threshold_figures
+from .model import Model, ModelError, TrainConfig, TrainReport, train
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+def default_model_dir() -> Path:
+    return shipped_dir("models") / "default"
+
+
+def train_from_files(
+    list_path: str | Path,
+    out: str | Path,
+    corpus: Sequence[str | Path] = (),
+    negatives: Sequence[str | Path] = (),
+    negative_share: float = 1.0,
+    split_salt: str = "train",
+    config: TrainConfig | None = None,
+) -> tuple[Model, TrainReport]:
+    """Train on a list (positives, abstracts from the corpus) and pool files (negatives); save to `out`."""
+    doc = load(list_path)
+    pos = positives(doc, load_corpus(corpus))
+    if not negatives:
+        raise ModelError("training needs negatives: pass --negatives with JSONL(.gz) pool files")
+    negs = [e for e in pool_examples(negatives, exclude=pos) if in_split(e.key, negative_share, split_salt)]
+    log.info("training on %d list entries and %d pool papers", len(pos), len(negs))
+    model, report = train(pos, negs, doc.sections, config)
+    out = Path(out)
+    model.save(out)
+    manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "list": {"file": Path(list_path).name, "entries": len(doc.entries), "sections": list(doc.sections)},
+        "positives": [
+            {"key": p.key, "title": p.title, "section": p.section, "abstract": bool(p.abstract)} for p in pos
+        ],
+        "negatives": {
+            "files": [Path(n).name for n in negatives],
+            "share": negative_share,
+            "split_salt": split_salt,
+            "count": len(negs),
+            "keys": sorted(n.key for n in negs),
+        },
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")
+    return model, report
+
+
+def load_model(folder: str | Path | None = None) -> Model:
+    return Model.load(folder or default_model_dir())
+
+
+def read_manifest(folder: str | Path) -> dict:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def classify_file(model: Model, input_path: str | Path, output, batch: int = 2000) -> int:
+    """Score every record of a JSONL(.gz) file, in input order, as JSON lines on `output`."""
+    count = 0
+    pending: list[dict] = []
+
+    def flush() -> None:
+        nonlocal count
+        for score in model.score(pending):
+            output.write(json.dumps(score.as_record(), ensure_ascii=False) + "\n")
+            count += 1
+        pending.clear()
+
+    for line_no, record in iter_records(input_path):
+        if not record.get("title") and not record.get("abstract"):
+            from ..errors import SourceError
+
+            raise SourceError(f"{input_path}:{line_no}: record has neither 'title' nor 'abstract'")
+        pending.append(record)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    return count
+
+
+# ---- evaluation --------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    rows: list[tuple[str, dict[str, float]]]
+    labels: int
+    pool: int
+    excluded_training: int
+    section_eligible: int
+    era: dict[str, float]
+
+    def table(self) -> str:
+        columns = ["AP", "R@1/1000", "R@2/1000", "R@5/1000", "recall@thr", "cand/1000@thr", "section top-1",
+                   "section top-3"]  # fmt: skip
+        width = max(len(name) for name, _ in self.rows) + 2
+        lines = [f"{'method':<{width}}" + "".join(f"{c:>15}" for c in columns)]
+        for name, figures in self.rows:
+            cells = "".join(f"{_fmt(figures.get(c)):>15}" for c in columns)
+            lines.append(f"{name:<{width}}{cells}")
+        lines.append(
+            f"\n{self.labels} labelled list papers among {self.pool:,} pool papers not used in training "
+            f"({self.excluded_training:,} training negatives left out); section accuracy over the "
+            f"{self.section_eligible} labelled papers whose section is in the model."
+        )
+        if self.era:
+            lines.append(
+                "Era check (pool papers flagged per 1,000, by era): "
+                + ", ".join(f"{k}: {v:.1f}" for k, v in self.era.items())
+            )
+        return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def read_labels(path: str | Path) -> list[Example]:
+    out = []
+    for _, record in iter_records(path):
+        title = record.get("title") or ""
+        out.append(
+            Example(
+                key=paper_key(record.get("id"), title),
+                title=title,
+                abstract=record.get("abstract") or "",
+                section=record.get("section"),
+            )
+        )
+    return out
+
+
+def evaluate(
+    model: Model,
+    manifest: dict,
+    labels: Sequence[Example],
+    pool_paths: Sequence[str | Path],
+    baseline_positives: Sequence[Example] = (),
+    pool_size: int | None = None,
+) -> Evaluation:
+    """The model and the peers' methods on labelled list papers mixed into pool papers not trained on."""
+    trained_keys = set(manifest.get("negatives", {}).get("keys", []))
+    label_titles = {normalise_title(e.title) for e in labels}
+    all_pool = list(pool_examples(pool_paths, exclude=[*labels, *baseline_positives]))
+    pool = [e for e in all_pool if e.key not in trained_keys and normalise_title(e.title) not in label_titles]
+    training_negatives = [e for e in all_pool if e.key in trained_keys]
+    if pool_size is not None and len(pool) > pool_size:
+        pool = [e for e in pool if in_split(e.key, pool_size / len(pool), "evaluation-sample")]
+    trained_titles = {normalise_title(p["title"]) for p in manifest.get("positives", [])}
+    leaked = sum(1 for e in labels if normalise_title(e.title) in trained_titles)
+    if leaked:
+        log.warning("%d labelled papers are in the model's training list: its figures are not a fair test", leaked)
+
+    rows: list[tuple[str, dict[str, float]]] = []
+    records = [{"id": e.key, "title": e.title, "abstract": e.abstract} for e in [*labels, *pool]]
+    scores = model.score(records, explain=False)
+    pos_scores, pool_scores = scores[: len(labels)], scores[len(labels) :]
+    eligible = [(e, s) for e, s in zip(labels, pos_scores, strict=True) if e.section in model.sections]
+    figures = relevance_figures([s.relevance for s in pos_scores], [s.relevance for s in pool_scores])
+    figures |= threshold_figures([s.relevant for s in pos_scores], [s.relevant for s in pool_scores])
+    figures |= section_figures([e.section for e, _ in eligible], [[n for n, _ in s.sections] for _, s in eligible])
+    rows.append(("mimwatch", figures))
+
+    rows.append(("keyword", relevance_figures(keyword_scores(labels), keyword_scores(pool))))
+    if baseline_positives and training_negatives:
+        sanity = arxiv_sanity_scores(baseline_positives, training_negatives, [*labels, *pool])
+        rows.append(("arxiv-sanity TF-IDF+SVM", relevance_figures(sanity[: len(labels)], sanity[len(labels) :])))
+    era = _era_check(pool, pool_scores)
+    return Evaluation(rows, len(labels), len(pool), len(training_negatives), len(eligible), era)
+
+
+def _era_check(pool: Sequence[Example], scores: Iterable) -> dict[str, float]:
+    """Flag rates of 2020-era pool papers (ICLR 2021 submissions) and 2025-era ones: a year detector differs."""
+    by_era: dict[str, list[bool]] = {}
+    for example, score in zip(pool, scores, strict=True):
+        era = "ICLR-2021 (2020)" if example.key.startswith("title:") else "arXiv ids (mostly 2025)"
+        by_era.setdefault(era, []).append(score.relevant)
+    return {k: float(np.mean(v) * 1000) for k, v in by_era.items() if len(v) >= 100}
+
+
+def environment() -> dict[str, str]:
+    import scipy
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def write_output(path: str | Path | None, write) -> None:  # noqa: ANN001 - a callable taking a handle
+    import sys
+
+    if path is None or str(path) == "-":
+        write(sys.stdout)
+    else:
+        with atomic_output(path) as handle:
+            write(handle)

@@ -1,0 +1,160 @@
+"""The classifier: training on a list, the classify contract, determinism, safe persistence, evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from mimwatch.classify.model import NEEDS_TRIAGE, Model, ModelError
+from mimwatch.classify.workflow import default_model_dir, load_model, train_from_files
+from mimwatch.cli import main
+
+DATA = Path(__file__).parent / "data" / "classify"
+LIST, CORPUS, POOL, LABELS = (
+    DATA / "list.md",
+    DATA / "corpus.jsonl",
+    DATA / "pool.jsonl",
+    DATA / "labels.jsonl",
+)
+SECTIONS = {"MIM for Transformers", "Video Rrepresentation", "3D Point Cloud", "Medical Image"}
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model")
+    train_from_files(LIST, out, [CORPUS], [POOL])
+    return out
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_train_writes_model_manifest_and_card(tmp_path):
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        main,
+        ["train", "--list", str(LIST), "--corpus", str(CORPUS), "--negatives", str(POOL), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained on 20 list entries and 90 pool papers" in result.output
+    for name in ("model.skops", "model.json", "vocabulary.json", "manifest.json", "MODEL_CARD.md"):
+        assert (out / name).is_file(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["positives"]) == 20 and manifest["negatives"]["count"] == 90
+    assert {p["section"] for p in manifest["positives"]} == SECTIONS
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Operating threshold" in card and "scikit-learn" in card
+
+
+def test_classify_contract_in_input_order(tiny_model, tmp_path):
+    papers = tmp_path / "in.jsonl"
+    rows = [{"id": "b", "title": "Masked autoencoders for point cloud pre-training"},
+            {"id": "a", "title": "A stock market forecasting benchmark", "abstract": "We forecast prices."},
+            {"id": "c", "title": "Video masked autoencoders", "abstract": "Masked video modeling with tubes."}]  # fmt: skip
+    papers.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "scores.jsonl"
+    result = CliRunner().invoke(main, ["classify", "--model", str(tiny_model), "--input", str(papers), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = records(out)
+    assert [s["id"] for s in scores] == ["b", "a", "c"]
+    for s in scores:
+        assert set(s) == {"id", "relevance", "relevant", "section", "sections", "reasons"}
+        assert 0.0 <= s["relevance"] <= 1.0 and isinstance(s["relevant"], bool)
+        assert s["section"] in SECTIONS | {NEEDS_TRIAGE}
+        assert len(s["sections"]) == 3 and all(name in SECTIONS for name, _ in s["sections"])
+        assert [p for _, p in s["sections"]] == sorted((p for _, p in s["sections"]), reverse=True)
+        assert len(s["reasons"]["nearest"]) == 3 and all("title" in n for n in s["reasons"]["nearest"])
+    assert scores[0]["relevance"] > scores[1]["relevance"] and scores[2]["relevance"] > scores[1]["relevance"]
+    assert scores[0]["sections"][0][0] == "3D Point Cloud"
+    assert scores[2]["sections"][0][0] == "Video Rrepresentation"
+    assert "masked" in " ".join(scores[2]["reasons"]["terms"])
+
+
+def test_training_is_deterministic(tiny_model, tmp_path):
+    again = tmp_path / "again"
+    train_from_files(LIST, again, [CORPUS], [POOL])
+    pool = records(POOL)[:30]
+    first = [s.as_record() for s in load_model(tiny_model).score(pool)]
+    second = [s.as_record() for s in load_model(again).score(pool)]
+    assert first == second
+
+
+def test_saved_and_loaded_model_score_alike(tiny_model, tmp_path):
+    model = load_model(tiny_model)
+    model.save(tmp_path / "copy")
+    copy = Model.load(tmp_path / "copy")
+    pool = records(POOL)
+    assert np.allclose([s.relevance for s in model.score(pool)], [s.relevance for s in copy.score(pool)])
+
+
+def test_incompatible_sklearn_version_is_a_clear_error(tiny_model, tmp_path):
+    broken = tmp_path / "old"
+    load_model(tiny_model).save(broken)
+    meta = json.loads((broken / "model.json").read_text())
+    meta["sklearn_version"] = "0.24.2"
+    (broken / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(
+        ModelError, match=r"trained with scikit-learn 0\.24\.2.*install scikit-learn==0\.24\.2 or retrain"
+    ):
+        Model.load(broken)
+    result = CliRunner().invoke(main, ["classify", "--model", str(broken), "--input", str(POOL)])
+    assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_damaged_or_missing_model_files(tiny_model, tmp_path):
+    damaged = tmp_path / "damaged"
+    load_model(tiny_model).save(damaged)
+    (damaged / "model.skops").write_bytes(b"PK\x03\x04 not a real archive")
+    with pytest.raises(ModelError, match="cannot load model.skops"):
+        Model.load(damaged)
+    with pytest.raises(ModelError, match="not a mimwatch model folder"):
+        Model.load(tmp_path / "nothing-here")
+
+
+def test_title_only_papers_are_not_favoured(tiny_model):
+    """Entries without abstracts train as title-only; a short text alone must not look relevant."""
+    model = load_model(default_model_dir())
+    pool = records(POOL)
+    full = np.array([s.relevance for s in model.score(pool, explain=False)])
+    title_only = np.array([s.relevance for s in model.score([{"title": r["title"]} for r in pool], explain=False)])
+    positives = np.array([s.relevance for s in model.score([{"title": r["title"]} for r in records(CORPUS)])])
+    assert np.median(title_only) < 0.05 and np.mean(title_only >= model.threshold) <= 0.05
+    assert np.median(positives) > 10 * np.median(title_only)  # list papers by their titles alone still stand out
+    assert np.median(title_only) <= max(3 * np.median(full), 0.01)
+
+
+def test_shipped_model_loads_and_judges(tmp_path):
+    model = load_model(default_model_dir())
+    assert "Image Generation" in model.sections and "3D Point Cloud" in model.sections
+    scores = model.score([
+        {"id": "mim", "title": "Masked Image Modeling with Local Multi-Scale Reconstruction",
+         "abstract": "Masked image modeling (MIM) has achieved outstanding success in self-supervised representation "
+                     "learning. We reconstruct masked patches at multiple scales with a vision transformer."},
+        {"id": "gan", "title": "Few-shot image synthesis with a lightweight GAN",
+         "abstract": "We train a generative adversarial network on 100 images with a skip-layer excitation module."},
+        {"id": "pc", "title": "Point-MAE: Masked Autoencoders for Point Cloud Self-supervised Learning",
+         "abstract": "We propose a masked autoencoder for point clouds: irregular point patches are masked and reconstructed."},
+    ])  # fmt: skip
+    mim, gan, pc = scores
+    assert mim.relevant and pc.relevant and not gan.relevant
+    assert pc.sections[0][0] == "3D Point Cloud"
+
+
+def test_evaluate_prints_model_and_baselines(tiny_model):
+    result = CliRunner().invoke(
+        main,
+        ["evaluate", "--model", str(tiny_model), "--labels", str(LABELS), "--pool", str(POOL),
+         "--list", str(LIST), "--corpus", str(CORPUS)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.output
+    for row in ("mimwatch", "keyword", "arxiv-sanity TF-IDF+SVM"):
+        assert row in table
+    for column in ("AP", "R@2/1000", "recall@thr", "cand/1000@thr", "section top-1", "section top-3"):
+        assert column in table
+    assert "8 labelled list papers" in table and "90 training negatives left out" in table
