@@ -357,7 +357,7 @@ def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size):
 
     Example:
 
-        mimwatch evaluate --model /tmp/may --labels dev.jsonl --pool pool.jsonl.gz --list README.md --corpus abstracts.jsonl
+        mimwatch evaluate --model /tmp/may --labels dev.jsonl --pool pool.jsonl.gz --list README.md
     """
     from .classify.data import load_corpus, positives
     from .classify.workflow import evaluate as run_evaluation
