@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -425,3 +426,156 @@ def corpus_build(list_path, out, api_url):
         f"{missing} entries have no arXiv link (title-only)",
         err=True,
     )
+
+
+@main.command()
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Scan the API from this submission day [the end of the last successful run].",
+)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission day [today].")
+@click.option(
+    "--source",
+    "source_opt",
+    default=None,
+    help="rss (today's feed), api (a date window), or a saved FILE (.xml/.atom/.rss/.jsonl[.gz]).",
+)
+@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file to scan for.")
+@click.option("--repo", help="OWNER/NAME of the list's GitHub repository (the list is read from there).")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print the list's diff and the PR text; write nothing.")
+@click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request on GitHub.")
+@click.option(
+    "--git-repo",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Commit on a new branch of this local clone instead.",
+)
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Relevance threshold [the model's own].")
+@click.option("--max-candidates", type=click.IntRange(1), help="At most this many new papers per run [25].")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file [mimwatch.toml, or [tool.mimwatch] in pyproject.toml].",
+)
+@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), help="Model folder.")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MIMWATCH_STATE",
+    help="SQLite state file (env MIMWATCH_STATE) [$MIMWATCH_HOME/state.sqlite].",
+)
+@click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed.")
+@click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL (GitHub Enterprise, tests).")
+@click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint.")
+@click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
+def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, config_path,
+         model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
+    """Find new papers for the list and propose them: fetch, drop known ones, classify, insert, publish.
+
+    Papers already in the list, in the bot's open PR, rejected by the maintainers or seen in
+    an earlier run are skipped. Relevant papers go into their section in the list's own format;
+    listed papers whose new version names a venue or a code link get an in-place update. The
+    result is a dry run (default), a local branch (--git-repo) or the bot's PR (--open-pr).
+    A summary table goes to stderr (and to $GITHUB_STEP_SUMMARY when set). Exit 0 also when
+    nothing is new.
+
+    Offline example (the README's demo):
+
+        mimwatch scan --source samples/feed.xml --list samples/README.md --dry-run
+
+    Live example:
+
+        GITHUB_TOKEN=… mimwatch scan --repo OWNER/NAME --open-pr
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from .classify.workflow import load_model
+    from .pipeline import Publisher, sync_feedback
+    from .pipeline import scan as run_scan
+    from .publish.github import GitHubPublisher
+    from .publish.local import DryRunPublisher, LocalGitPublisher
+    from .settings import load_settings
+    from .state import State
+
+    settings = load_settings(config_path)
+    if git_repo and mode:
+        raise click.UsageError("--git-repo goes without --dry-run/--open-pr")
+    mode = "git" if git_repo else (mode or "dry-run")
+    repo = repo or settings.repo
+    if mode == "open-pr" and not repo:
+        raise click.UsageError("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
+    if list_path is None and settings.list and not repo:
+        list_path = Path(settings.list)
+    if not (list_path or repo or git_repo):
+        raise click.UsageError("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
+    state = State(state_path or config.state_path())
+    model = load_model(model_dir or settings.model)
+    today = datetime.now(UTC).date()
+
+    github = None
+    if repo and (mode == "open-pr" or not list_path):
+        github = GitHubPublisher(repo, token or "", settings.list_path, github_url or settings.github_url,
+                                 tuple(settings.labels), settings.branch_prefix)  # fmt: skip
+    if git_repo:
+        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix)
+        list_text, shown_path = local.read_list(), local.list_path
+    elif list_path:
+        load(list_path)  # refuse an unreadable list before fetching anything
+        list_text, shown_path = Path(list_path).read_text(encoding="utf-8"), str(list_path)
+    else:
+        list_text, shown_path = github.read_list()[0], settings.list_path
+
+    open_ids: set[str] = set()
+    if github is not None:
+        pulls = github.bot_pulls()
+        learned = sync_feedback(pulls, state)
+        if learned:
+            log.info("learned from reviewed bot PRs: %s", learned)
+        open_ids = {i for p in pulls if p.state == "open" for i in (*p.ids, *p.updates)}
+
+    source = source_opt or ("api" if since else "rss")
+    cats = settings.categories
+    backoff = Backoff(base=config.retry_base())
+    window_since = window_until = None
+    if source == "rss":
+        result = FeedSource(base_url=feed_url, categories=cats, backoff=backoff).fetch()
+    elif source == "api":
+        window_since = since.date() if since else (state.last_successful_until() or today - timedelta(days=1))
+        window_until = until.date() if until else today
+        if window_since > window_until:
+            raise click.UsageError(f"--since {window_since} is after --until {window_until}")
+        api = ApiSource(base_url=api_url, cache=PageCache(config.cache_path()),
+                        delay_seconds=config.request_delay(api_url), backoff=backoff)  # fmt: skip
+        papers = list(api.search(window_since, window_until, cats, progress=_Progress()))
+        from .sources.feed import FeedResult
+
+        result = FeedResult(papers=tuple(papers), updates=(), announced=True, date=window_until, origin=api_url)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.UsageError(f"--source must be rss, api or an existing file, not {source!r}")
+        result = read_source_file(path)
+
+    if mode == "dry-run":
+        dry = DryRunPublisher(sys.stdout, list_text)
+        publisher = Publisher(publish=lambda proposal: (dry.publish(proposal), "dry run (nothing written)")[1])
+    elif mode == "git":
+        publisher = Publisher(publish=lambda proposal: f"branch {local.publish(proposal)} in {git_repo}")
+    else:
+        publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
+    publisher.open_ids = lambda: open_ids
+
+    summary = run_scan(
+        result=result, list_text=list_text, list_path=shown_path, model=model, state=state, publisher=publisher,
+        day=result.date or today,
+        threshold=threshold if threshold is not None else settings.threshold,
+        max_candidates=max_candidates or settings.max_candidates,
+        since=window_since, until=window_until, source=source, record=mode != "dry-run",
+    )  # fmt: skip
+    table = summary.table()
+    click.echo(table, err=True)
+    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write("## mimwatch scan\n\n```\n" + table + "\n```\n")

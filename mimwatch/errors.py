@@ -31,3 +31,7 @@ class ListEditError(MimwatchError):
 
 class SourceError(MimwatchError):
     """arXiv (or a local source file) could not give what was asked; says which query and page."""
+
+
+class PublishError(MimwatchError):
+    """The pull request (or local branch) could not be made; says what to fix."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import jinja2
@@ -13,6 +14,18 @@ from .resources import shipped_dir
 def end_sentence(text: str) -> str:
     """Close a title or author list with a period, unless it already ends with `?` or `!`."""
     return text if text.endswith(("?", "!")) else text + "."
+
+
+def neutralise(text: str) -> str:
+    """Text from arXiv in a PR body: no @mentions that ping, no #123 that link issues, no raw HTML."""
+    text = str(text).replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"@(?=[A-Za-z0-9_-])", "@\u200b", text)
+    return re.sub(r"#(?=\d)", "#\u200b", text)
+
+
+def table_cell(text: str) -> str:
+    """Untrusted text inside a Markdown table cell or link text."""
+    return neutralise(escape_markdown(str(text))).replace("\n", " ")
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +40,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters["md"] = escape_markdown
     env.filters["end_sentence"] = end_sentence
+    env.filters["neutral"] = neutralise
+    env.filters["cell"] = table_cell
     return env
 
 

@@ -1,0 +1,286 @@
+"""One scan: fetch → drop what is known → classify → enrich → insert into the list → publish → remember.
+
+Collaborators (the papers, the model, the publisher, the state, the day) are passed in, so the same
+code runs in the Action, the daemon, a manual backfill and the tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from .awesome import parse, render
+from .awesome.document import AwesomeList
+from .awesome.edit import add_entries, update_entry
+from .awesome.model import Entry, Link
+from .classify.model import NEEDS_TRIAGE, Model
+from .enrich import enrich
+from .papers import Paper
+from .publish.proposal import Candidate, Proposal, Update
+from .records import list_style
+from .sources.feed import FeedResult
+from .state import PaperDecision, State
+from .venues import venue_family
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanSummary:
+    announced: bool = True
+    fetched: int = 0
+    new: int = 0
+    relevant: int = 0
+    proposed: int = 0
+    updates: int = 0
+    triage: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    published: str = ""  # PR URL, local branch, or "dry run"
+    window: str = ""
+
+    def counts(self) -> dict:
+        return {
+            "fetched": self.fetched, "new": self.new, "relevant": self.relevant, "proposed": self.proposed,
+            "updates": self.updates, "triage": self.triage, "skipped": dict(self.skipped),
+        }  # fmt: skip
+
+    def table(self) -> str:
+        rows = [("window", self.window or "-"), ("fetched", self.fetched), ("new", self.new),
+                ("relevant", self.relevant), ("proposed", self.proposed), ("updates", self.updates),
+                ("needs triage", self.triage)]  # fmt: skip
+        rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
+        if not self.announced:
+            rows.append(("note", "nothing announced yet (weekend, holiday or before 20:00 US Eastern)"))
+        rows.append(("published", self.published or "nothing to publish"))
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+@dataclass
+class Publisher:
+    """What the pipeline needs of a publisher: publish a proposal, return where it went."""
+
+    publish: Callable[[Proposal], str]
+    open_ids: Callable[[], set[str]] = lambda: set()
+
+
+def scan(
+    *,
+    result: FeedResult,
+    list_text: str,
+    list_path: str,
+    model: Model,
+    state: State,
+    publisher: Publisher,
+    day: date,
+    threshold: float | None = None,
+    max_candidates: int = 25,
+    since: date | None = None,
+    until: date | None = None,
+    source: str = "",
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    record: bool = True,
+) -> ScanSummary:
+    """One scan of fetched papers against the list; `record=False` (a dry run) leaves the state untouched."""
+    started = clock()
+    doc = parse(list_text, list_path)
+    style = list_style(doc)
+    summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
+    summary.fetched = len(result.papers) + len(result.updates)
+    in_open_prs = publisher.open_ids()
+
+    fresh: list[Paper] = []
+    listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
+    decisions: list[PaperDecision] = []
+    seen: set[str] = set()
+    for paper in result.papers:
+        reason = _known(paper, doc, in_open_prs, state, seen, style)
+        seen.add(paper.id)
+        if reason:
+            summary.skipped[reason] += 1
+            if reason == "already in the list":
+                listed.append(paper)
+            continue
+        fresh.append(paper)
+    summary.new = len(fresh)
+
+    scores = model.score([_record(p) for p in fresh])
+    cut = model.threshold if threshold is None else threshold
+    ranked = sorted(
+        ((p, s) for p, s in zip(fresh, scores, strict=True) if s.relevance >= cut), key=lambda ps: -ps[1].relevance
+    )
+    summary.relevant = len(ranked)
+    for paper, score in zip(fresh, scores, strict=True):
+        if score.relevance < cut:
+            decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
+    if len(ranked) > max_candidates:
+        summary.skipped["over --max-candidates"] += len(ranked) - max_candidates
+        ranked = ranked[:max_candidates]
+
+    candidates, triage = [], []
+    for paper, score in ranked:
+        section = score.section if score.section in doc.sections else NEEDS_TRIAGE
+        candidate = Candidate(
+            paper=paper,
+            entry=entry_for(paper, style),
+            section=section,
+            relevance=score.relevance,
+            sections=tuple((n, p) for n, p in score.sections),
+            terms=tuple(score.reasons["terms"]),
+            nearest=tuple(n["title"] for n in score.reasons["nearest"]),
+        )
+        if section == NEEDS_TRIAGE:
+            triage.append(candidate)
+            decisions.append(_decision(paper, score.relevance, None, "triage"))
+        else:
+            candidates.append(candidate)
+            decisions.append(_decision(paper, score.relevance, section, "proposed", candidate.entry.venue_tag))
+
+    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, state)
+    for update in updates:
+        decisions.append(_decision(update.paper, None, update.entry.section, "update-proposed", update.venue))
+    summary.proposed, summary.updates, summary.triage = len(candidates), len(updates), len(triage)
+
+    proposal = Proposal(
+        day=day,
+        list_path=list_path,
+        candidates=tuple(candidates),
+        updates=tuple(updates),
+        triage=tuple(triage),
+        edit=lambda text: apply_proposal(text, list_path, candidates, updates),
+    )
+    if not proposal.empty:
+        summary.published = publisher.publish(proposal)
+    if not record:
+        return summary
+    state.cache_abstracts(_record(c.paper) for c in [*candidates, *triage])
+    status = "ok" if result.announced else "not-announced"
+    state.record_run(
+        started=started, since=since, until=until if result.announced else None, source=source,
+        status=status, counts=summary.counts(), decisions=decisions,
+    )  # fmt: skip
+    return summary
+
+
+def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], updates: Sequence[Update]) -> str:
+    """The list text with the new entries (grouped by section) and the updates; skips what is already there."""
+    doc = parse(text, path)
+    by_section: dict[str, list[Entry]] = {}
+    for c in candidates:
+        if doc.find(arxiv_id=c.paper.id, title=c.paper.title, authors=c.paper.authors) is None:
+            by_section.setdefault(c.section, []).append(c.entry)
+    for section, entries in by_section.items():
+        if doc.heading(section) is not None:
+            doc = add_entries(doc, section, entries)
+    for u in updates:
+        current = doc.find(arxiv_id=u.paper.id)
+        if current is None:
+            continue
+        venue, year = _split_tag(u.venue) if u.venue else (None, None)
+        doc = update_entry(doc, current, venue=venue, year=year, code_url=u.code)
+    return render(doc)
+
+
+def entry_for(paper: Paper, style: dict[str, str]) -> Entry:
+    found = enrich(paper, style)
+    venue, year = _split_tag(found.venue) if found.venue else (None, None)
+    return Entry(
+        title=paper.title,
+        authors=paper.authors,
+        venue=venue,
+        year=year,
+        paper_url=paper.abs_url,
+        code_url=found.code,
+        abbreviation=found.abbreviation,
+        other_links=(Link("Project", found.project),) if found.project else (),
+    )
+
+
+def _split_tag(tag: str) -> tuple[str, int]:
+    venue, _, year = tag.rpartition("'")
+    return venue, int(year)
+
+
+def _known(
+    paper: Paper, doc: AwesomeList, open_ids: set[str], state: State, seen: set[str], style: dict[str, str]
+) -> str | None:
+    """Why a fetched paper is not a new candidate, or None when it is one."""
+    if paper.id in seen:
+        return "duplicate in this fetch"
+    if doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors) is not None:
+        return "already in the list"
+    if paper.id in open_ids:
+        return "already in the open bot PR"
+    outcome = state.outcome(paper.id)
+    if outcome and outcome[0] == "rejected":
+        # Rejected papers stay rejected, unless a later version names a new venue.
+        if enrich(paper, style).venue == outcome[1] or outcome[1] is None:
+            return "rejected by the maintainers"
+    elif outcome and outcome[0] == "accepted":
+        return "accepted earlier"
+    previous = state.decision(paper.id)
+    if previous in ("proposed", "irrelevant", "triage") and not (outcome and outcome[0] == "rejected"):
+        return f"seen before ({previous})"
+    return None
+
+
+def _updates(
+    papers: Sequence[Paper], doc: AwesomeList, style: dict[str, str], open_ids: set[str], state: State
+) -> list[Update]:
+    """In-place updates for listed papers whose new version names a venue or a code link."""
+    updates: dict[str, Update] = {}
+    for paper in papers:
+        entry = doc.find(arxiv_id=paper.id)
+        if entry is None or paper.id in open_ids or paper.id in updates:
+            continue
+        found = enrich(paper, style)
+        new_venue = None
+        accepted_now = found.venue and venue_family(found.venue.rpartition("'")[0]) != "arxiv"
+        listed_as_preprint = entry.venue is None or venue_family(entry.venue) == "arxiv"
+        if accepted_now and listed_as_preprint and found.venue != entry.venue_tag:
+            new_venue = found.venue
+        new_code = found.code if found.code and not entry.code_url else None
+        outcome = state.outcome(paper.id)
+        if outcome and outcome[0] == "rejected" and outcome[1] == new_venue:
+            continue  # the maintainers closed this very update before
+        if new_venue or new_code:
+            updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
+    return list(updates.values())
+
+
+def _record(paper: Paper) -> dict:
+    return {"id": paper.id, "title": paper.title, "abstract": paper.abstract}
+
+
+def _decision(
+    paper: Paper, relevance: float | None, section: str | None, decision: str, venue: str | None = None
+) -> PaperDecision:
+    return PaperDecision(paper.id, paper.version, paper.title, relevance, section, decision, venue)
+
+
+def _window(since: date | None, until: date | None, result: FeedResult) -> str:
+    if since:
+        return f"{since.isoformat()} .. {(until or date.today()).isoformat()}"
+    if result.date:
+        return f"announced {result.date.isoformat()}"
+    return result.origin
+
+
+def sync_feedback(pulls: Sequence, state: State) -> dict[str, int]:
+    """Learn from the bot's reviewed PRs: merged entries accepted, removed or closed ones rejected."""
+    outcomes: dict[str, tuple[str, str | None, int]] = {}
+    for pr in pulls:
+        if pr.state == "open":
+            continue
+        merged_doc = parse(pr.merged_list) if pr.state == "merged" and pr.merged_list else None
+        for paper_id in [*pr.ids, *pr.updates]:
+            if merged_doc is not None and merged_doc.find(arxiv_id=paper_id) is not None:
+                outcome = "accepted"
+            else:
+                outcome = "rejected"  # closed unmerged, or the maintainer removed the entry before merging
+            outcomes.setdefault(paper_id, (outcome, state.proposed_venue(paper_id), pr.number))
+    state.record_pulls(pulls, outcomes)
+    return dict(Counter(o for o, _, _ in outcomes.values()))

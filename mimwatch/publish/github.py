@@ -1,0 +1,213 @@
+"""Publish a proposal as a GitHub pull request with PyGithub (base URL configurable: GitHub Enterprise).
+
+One open bot PR at a time: a rerun updates it (branch rebuilt on the base head, body rewritten) rather
+than opening another. The token is never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from github import Auth, Github, GithubException, UnknownObjectException
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from ..errors import PublishError
+from .proposal import Proposal, marker_ids
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API = "https://api.github.com"
+ACTIONS_NOT_PERMITTED = "not permitted to create or approve pull requests"
+
+
+@dataclass(frozen=True)
+class PullRequestRecord:
+    number: int
+    url: str
+    branch: str
+    state: str  # open, merged, closed
+    ids: tuple[str, ...]
+    updates: tuple[str, ...]
+    merged_list: str | None = None  # the list as merged, to see which entries the maintainer removed
+
+
+@dataclass(frozen=True)
+class Published:
+    number: int
+    url: str
+    branch: str
+    created: bool
+
+
+class GitHubPublisher:
+    def __init__(
+        self,
+        repo: str,
+        token: str,
+        list_path: str = "README.md",
+        base_url: str = DEFAULT_API,
+        labels: tuple[str, ...] = ("mimwatch",),
+        branch_prefix: str = "mimwatch/",
+        seconds_between_requests: float | None = None,
+        seconds_between_writes: float | None = None,
+    ):
+        if not token:
+            raise PublishError("no GitHub token: set GITHUB_TOKEN or pass --token")
+        self.repo_name = repo
+        self.list_path = list_path
+        self.labels = labels
+        self.branch_prefix = branch_prefix
+        kwargs = {}
+        if seconds_between_requests is not None:
+            kwargs["seconds_between_requests"] = seconds_between_requests
+        if seconds_between_writes is not None:
+            kwargs["seconds_between_writes"] = seconds_between_writes
+        self.github = Github(base_url=base_url.rstrip("/"), auth=Auth.Token(token), **kwargs)
+        self._repo: Repository | None = None
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    @property
+    def repo(self) -> Repository:
+        if self._repo is None:
+            self._repo = self._call(lambda: self.github.get_repo(self.repo_name), f"repository {self.repo_name}")
+        return self._repo
+
+    def read_list(self) -> tuple[str, str]:
+        """The list's text on the default branch, and the sha of that branch's head."""
+        head = self._base_head()
+        return self._file_at(head)[0], head
+
+    def bot_pulls(self, state: str = "all") -> list[PullRequestRecord]:
+        """The bot's pull requests (by branch prefix and hidden marker), newest first."""
+        records = []
+        pulls = self._call(lambda: list(self.repo.get_pulls(state=state, sort="created", direction="desc")), "pulls")
+        for pr in pulls:
+            if not pr.head.ref.startswith(self.branch_prefix) or "mimwatch:ids" not in (pr.body or ""):
+                continue
+            marks = marker_ids(pr.body)
+            merged = bool(pr.merged)
+            merged_list = None
+            if merged and pr.merge_commit_sha:
+                merged_list = self._file_at(pr.merge_commit_sha)[0]
+            records.append(
+                PullRequestRecord(
+                    number=pr.number,
+                    url=pr.html_url,
+                    branch=pr.head.ref,
+                    state="merged" if merged else pr.state,
+                    ids=tuple(marks["ids"]),
+                    updates=tuple(marks["updates"]),
+                    merged_list=merged_list,
+                )
+            )
+        return records
+
+    # ---- writing -------------------------------------------------------------------------------
+
+    def publish(self, proposal: Proposal) -> Published:
+        """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
+        existing = self._open_bot_pull()
+        branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"
+        for attempt in range(1, 4):
+            text, head = self.read_list()
+            new_text = proposal.edit(text)
+            if new_text == text:
+                raise PublishError("the proposal changes nothing in the list on the base branch")
+            self._point_branch(branch, head)
+            blob = self._file_at(branch)[1]
+            try:
+                self._call(
+                    lambda blob=blob, new_text=new_text: self.repo.update_file(
+                        self.list_path, proposal.title(), new_text, blob, branch=branch
+                    ),
+                    f"commit to {branch}",
+                )
+            except _StaleSha:
+                log.warning("%s changed while committing (try %d); rebuilding the edit", branch, attempt)
+                continue
+            if self._base_head() == head:
+                break
+            log.warning("the base branch moved while committing (try %d); rebuilding the edit on it", attempt)
+        else:
+            raise PublishError(f"the base branch of {self.repo_name} kept moving; run again later")
+        if existing:
+            self._call(lambda: existing.edit(title=proposal.title(), body=proposal.body()), f"PR #{existing.number}")
+            pr, created = existing, False
+        else:
+            pr = self._call(
+                lambda: self.repo.create_pull(
+                    base=self.repo.default_branch, head=branch, title=proposal.title(), body=proposal.body()
+                ),
+                "opening the pull request",
+            )
+            created = True
+        if self.labels:
+            self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
+        return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
+
+    def _base_head(self) -> str:
+        branch = self.repo.default_branch
+        return self._call(lambda: self.repo.get_branch(branch), f"branch {branch}").commit.sha
+
+    def _open_bot_pull(self) -> PullRequest | None:
+        pulls = self._call(lambda: list(self.repo.get_pulls(state="open")), "open pulls")
+        for pr in pulls:
+            if pr.head.ref.startswith(self.branch_prefix) and "mimwatch:ids" in (pr.body or ""):
+                return pr
+        return None
+
+    def _point_branch(self, branch: str, sha: str) -> None:
+        """Make `branch` start at the base head (create it, or move it there)."""
+        try:
+            ref = self.repo.get_git_ref(f"heads/{branch}")
+            current = ref.object.sha  # the lookup is lazy: this is the request
+        except UnknownObjectException:
+            self._call(lambda: self.repo.create_git_ref(f"refs/heads/{branch}", sha), f"creating {branch}")
+            return
+        except GithubException as exc:
+            raise _publish_error(exc, f"branch {branch}") from exc
+        if current != sha:
+            self._call(lambda: ref.edit(sha, force=True), f"moving {branch}")
+
+    def _file_at(self, ref: str) -> tuple[str, str]:
+        content = self._call(lambda: self.repo.get_contents(self.list_path, ref=ref), f"{self.list_path} at {ref[:12]}")
+        if isinstance(content, list):
+            raise PublishError(f"{self.list_path} is a folder in {self.repo_name}, not the list file")
+        return content.decoded_content.decode("utf-8"), content.sha
+
+    def _call(self, action, what: str):  # noqa: ANN001, ANN202 - a thunk and its result
+        try:
+            return action()
+        except GithubException as exc:
+            if exc.status == 409:
+                raise _StaleSha(what) from exc
+            raise _publish_error(exc, what) from exc
+
+
+class _StaleSha(Exception):
+    pass
+
+
+def _publish_error(exc: GithubException, what: str) -> PublishError:
+    message = ""
+    if isinstance(exc.data, dict):
+        message = str(exc.data.get("message", ""))
+    if exc.status == 403 and ACTIONS_NOT_PERMITTED in message:
+        return PublishError(
+            f"GitHub refused {what}: {message}. In the repository's Settings → Actions → General, turn on "
+            "'Allow GitHub Actions to create and approve pull requests' (or use a token with "
+            "contents: write and pull-requests: write)."
+        )
+    if exc.status == 404:
+        return PublishError(
+            f"GitHub has no {what} (404): check the repository name, the branch and the list path, and that the "
+            "token can see the repository."
+        )
+    if exc.status == 401:
+        return PublishError(f"GitHub rejected the token (401) while reading {what}: check GITHUB_TOKEN.")
+    if exc.status == 403:
+        return PublishError(f"GitHub refused {what} (403): {message or 'forbidden'}; check the token's permissions.")
+    return PublishError(f"GitHub error {exc.status} on {what}: {message or exc}")

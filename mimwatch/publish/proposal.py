@@ -1,0 +1,78 @@
+"""What a scan proposes: new entries by section, in-place updates, papers to triage; and its PR text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..awesome.model import Entry
+from ..papers import Paper
+from ..templating import neutralise, render_template, table_cell
+
+MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates)\s*(?P<ids>[^>]*?)\s*-->")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    paper: Paper
+    entry: Entry  # as it will stand in the list
+    section: str
+    relevance: float
+    sections: tuple[tuple[str, float], ...] = ()
+    terms: tuple[str, ...] = ()
+    nearest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Update:
+    paper: Paper
+    entry: Entry  # the entry in the list now
+    venue: str | None = None  # new venue tag, e.g. CVPR'2024
+    code: str | None = None  # new code link
+
+
+@dataclass(frozen=True)
+class Proposal:
+    day: date
+    list_path: str
+    candidates: tuple[Candidate, ...]
+    updates: tuple[Update, ...] = ()
+    triage: tuple[Candidate, ...] = ()
+    # Re-applies the change to a list text: the base branch may have moved since the scan read it.
+    edit: Callable[[str], str] = field(default=lambda text: text, compare=False)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.paper.id for c in self.candidates]
+
+    @property
+    def update_ids(self) -> list[str]:
+        return [u.paper.id for u in self.updates]
+
+    @property
+    def empty(self) -> bool:
+        return not self.candidates and not self.updates
+
+    def title(self) -> str:
+        parts = []
+        if self.candidates:
+            parts.append(f"{len(self.candidates)} new paper{'s' if len(self.candidates) != 1 else ''}")
+        if self.updates:
+            parts.append(f"{len(self.updates)} update{'s' if len(self.updates) != 1 else ''}")
+        return f"mimwatch: {' and '.join(parts) or 'no changes'} ({self.day.isoformat()})"
+
+    def body(self) -> str:
+        return render_template("pr_body.md.j2", proposal=self)
+
+
+def marker_ids(body: str | None) -> dict[str, list[str]]:
+    """The ids a bot PR body says it proposes (`ids`) and updates (`updates`)."""
+    found: dict[str, list[str]] = {"ids": [], "updates": []}
+    for m in MARKER_RE.finditer(body or ""):
+        found[m.group("kind")].extend(m.group("ids").split())
+    return found
+
+
+__all__ = ["Candidate", "Proposal", "Update", "marker_ids", "neutralise", "table_cell"]

@@ -1,0 +1,70 @@
+"""The configuration file (`mimwatch.toml`, or `[tool.mimwatch]` in pyproject.toml); CLI options override it."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import MimwatchError
+from .sources.feed import DEFAULT_CATEGORIES
+
+
+class ConfigError(MimwatchError):
+    pass
+
+
+@dataclass
+class Settings:
+    list: str | None = None  # path of the list in a local checkout (or in the repository, with `repo`)
+    repo: str | None = None  # OWNER/NAME on GitHub
+    list_path: str = "README.md"  # the list's path inside the repository
+    categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    threshold: float | None = None  # None: the model's own operating threshold
+    max_candidates: int = 25
+    labels: list[str] = field(default_factory=lambda: ["mimwatch"])
+    schedule: str = "30 20 * * 0-4"  # cron, America/New_York: after arXiv's 20:00 announcement, Sun-Thu
+    timezone: str = "America/New_York"
+    model: str | None = None
+    github_url: str = "https://api.github.com"
+    branch_prefix: str = "mimwatch/"
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from FILE, else ./mimwatch.toml, else [tool.mimwatch] of ./pyproject.toml, else defaults."""
+    candidates = [Path(path)] if path else [Path("mimwatch.toml"), Path("pyproject.toml")]
+    for candidate in candidates:
+        if not candidate.is_file():
+            if path:
+                raise ConfigError(f"{candidate}: no such configuration file")
+            continue
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{candidate}: not valid TOML ({exc})") from exc
+        if candidate.name == "pyproject.toml":
+            table = data.get("tool", {}).get("mimwatch")
+        else:
+            table = data.get("mimwatch", data)
+        if table is None:
+            continue
+        return _from_table(table, candidate)
+    return Settings()
+
+
+def _from_table(table: dict, source: Path) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    settings = Settings()
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"{source}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        default = getattr(settings, name)
+        if isinstance(default, list) and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if name in ("threshold",) and value is not None and not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
+        if name == "max_candidates" and not isinstance(value, int):
+            raise ConfigError(f"{source}: {key} must be a whole number, not {value!r}")
+        setattr(settings, name, value)
+    return settings

@@ -1,0 +1,148 @@
+"""What mimwatch remembers between runs, in SQLite: papers seen and decided, runs, bot PRs and their outcome.
+
+Every run's writes happen in one transaction: a crash leaves the previous state as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers (
+    id TEXT PRIMARY KEY, version INTEGER, title TEXT, relevance REAL, section TEXT, venue TEXT,
+    decision TEXT NOT NULL, run_id INTEGER, updated TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT, finished TEXT, since TEXT, until TEXT,
+    source TEXT, status TEXT, counts TEXT);
+CREATE TABLE IF NOT EXISTS pulls (
+    number INTEGER PRIMARY KEY, url TEXT, branch TEXT, ids TEXT, updates TEXT, state TEXT, synced TEXT);
+CREATE TABLE IF NOT EXISTS outcomes (
+    id TEXT PRIMARY KEY, outcome TEXT NOT NULL, version INTEGER, venue TEXT, pull INTEGER, updated TEXT);
+CREATE TABLE IF NOT EXISTS abstracts (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class PaperDecision:
+    id: str
+    version: int | None
+    title: str
+    relevance: float | None
+    section: str | None
+    decision: str  # proposed, irrelevant, triage, update-proposed
+    venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
+
+
+class State:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db, db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
+
+    # ---- questions -------------------------------------------------------------------------
+
+    def decision(self, paper_id: str) -> str | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT decision FROM papers WHERE id=?", (paper_id,)).fetchone()
+        return row[0] if row else None
+
+    def outcome(self, paper_id: str) -> tuple[str, str | None] | None:
+        """(accepted|rejected, venue at the time) from the maintainers' review of a bot PR."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT outcome, venue FROM outcomes WHERE id=?", (paper_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def proposed_venue(self, paper_id: str) -> str | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT venue FROM papers WHERE id=?", (paper_id,)).fetchone()
+        return row[0] if row else None
+
+    def outcomes(self) -> dict[str, str]:
+        with closing(self._connect()) as db:
+            return dict(db.execute("SELECT id, outcome FROM outcomes").fetchall())
+
+    def last_successful_until(self) -> date | None:
+        with closing(self._connect()) as db:
+            row = db.execute(
+                "SELECT until FROM runs WHERE status='ok' AND until IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return date.fromisoformat(row[0]) if row else None
+
+    def runs(self) -> list[dict]:
+        with closing(self._connect()) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("SELECT * FROM runs ORDER BY id")]
+
+    def cached_abstracts(self, ids: Iterable[str]) -> dict[str, dict]:
+        ids = list(ids)
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                f"SELECT id, record FROM abstracts WHERE id IN ({','.join('?' * len(ids))})", ids
+            ).fetchall()
+        return {i: json.loads(r) for i, r in rows}
+
+    # ---- writes (each one transaction) ----------------------------------------------------
+
+    def record_run(
+        self,
+        *,
+        started: datetime,
+        since: date | None,
+        until: date | None,
+        source: str,
+        status: str,
+        counts: dict,
+        decisions: Iterable[PaperDecision] = (),
+    ) -> int:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(self._connect()) as db, db:
+            cursor = db.execute(
+                "INSERT INTO runs (started, finished, since, until, source, status, counts) VALUES (?,?,?,?,?,?,?)",
+                (started.isoformat(timespec="seconds"), now, since and since.isoformat(),
+                 until and until.isoformat(), source, status, json.dumps(counts)),
+            )  # fmt: skip
+            run_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO papers (id, version, title, relevance, section, venue, decision, run_id, updated)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET version=excluded.version,"
+                " relevance=excluded.relevance, section=excluded.section, venue=excluded.venue,"
+                " decision=excluded.decision, run_id=excluded.run_id, updated=excluded.updated",
+                [
+                    (d.id, d.version, d.title, d.relevance, d.section, d.venue, d.decision, run_id, now)
+                    for d in decisions
+                ],
+            )
+        return run_id
+
+    def record_pulls(self, pulls: Iterable, outcomes: dict[str, tuple[str, str | None, int]]) -> None:
+        """Bot PRs as GitHub has them now, and what their review says of each paper."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(self._connect()) as db, db:
+            db.executemany(
+                "INSERT OR REPLACE INTO pulls (number, url, branch, ids, updates, state, synced)"
+                " VALUES (?,?,?,?,?,?,?)",
+                [(p.number, p.url, p.branch, " ".join(p.ids), " ".join(p.updates), p.state, now) for p in pulls],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO outcomes (id, outcome, venue, pull, updated) VALUES (?,?,?,?,?)",
+                [(pid, outcome, venue, number, now) for pid, (outcome, venue, number) in outcomes.items()],
+            )
+
+    def cache_abstracts(self, records: Iterable[dict]) -> None:
+        with closing(self._connect()) as db, db:
+            db.executemany(
+                "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
+                [(r["id"], json.dumps(r, ensure_ascii=False)) for r in records],
+            )
