@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import click
 
 from . import __version__, config
 from .awesome import load, render
+from .awesome import parse as parse_list
 from .awesome.lint import fix as fix_list
 from .awesome.lint import lint as lint_list
 from .errors import MimwatchError
@@ -36,6 +38,8 @@ class MimwatchGroup(click.Group):
             return super().invoke(ctx)
         except MimwatchError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (OSError, sqlite3.Error) as exc:  # a full disk or a locked state file: no traceback either
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
 @click.group(cls=MimwatchGroup)
@@ -481,59 +485,29 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     A summary table goes to stderr (and to $GITHUB_STEP_SUMMARY when set). Exit 0 also when
     nothing is new.
 
-    Offline example (the README's demo):
+    Example, offline (the README's demo):
 
-        mimwatch scan --source samples/feed.xml --list samples/README.md --dry-run
+        mimwatch scan --source tests/data/feeds/rss-2024-03-05.xml --list tests/data/awesome-2023-05-25.md
 
-    Live example:
+    Example, live:
 
         GITHUB_TOKEN=… mimwatch scan --repo OWNER/NAME --open-pr
     """
     from datetime import UTC, datetime, timedelta
 
     from .classify.workflow import load_model
-    from .pipeline import Publisher, sync_feedback
     from .pipeline import scan as run_scan
-    from .publish.github import GitHubPublisher
-    from .publish.local import DryRunPublisher, LocalGitPublisher
     from .settings import load_settings
     from .state import State
 
     settings = load_settings(config_path)
-    if git_repo and mode:
-        raise click.UsageError("--git-repo goes without --dry-run/--open-pr")
-    mode = "git" if git_repo else (mode or "dry-run")
-    repo = repo or settings.repo
-    if mode == "open-pr" and not repo:
-        raise click.UsageError("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
-    if list_path is None and settings.list and not repo:
-        list_path = Path(settings.list)
-    if not (list_path or repo or git_repo):
-        raise click.UsageError("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
+    list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
     state = State(state_path or config.state_path())
     model = load_model(model_dir or settings.model)
     today = datetime.now(UTC).date()
 
-    github = None
-    if repo and (mode == "open-pr" or not list_path):
-        github = GitHubPublisher(repo, token or "", settings.list_path, github_url or settings.github_url,
-                                 tuple(settings.labels), settings.branch_prefix)  # fmt: skip
-    if git_repo:
-        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix)
-        list_text, shown_path = local.read_list(), local.list_path
-    elif list_path:
-        load(list_path)  # refuse an unreadable list before fetching anything
-        list_text, shown_path = Path(list_path).read_text(encoding="utf-8"), str(list_path)
-    else:
-        list_text, shown_path = github.read_list()[0], settings.list_path
-
-    open_ids: set[str] = set()
-    if github is not None:
-        pulls = github.bot_pulls()
-        learned = sync_feedback(pulls, state)
-        if learned:
-            log.info("learned from reviewed bot PRs: %s", learned)
-        open_ids = {i for p in pulls if p.state == "open" for i in (*p.ids, *p.updates)}
+    target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
+    list_text = target.list_text
 
     source = source_opt or ("api" if since else "rss")
     cats = settings.categories
@@ -558,6 +532,58 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
             raise click.UsageError(f"--source must be rss, api or an existing file, not {source!r}")
         result = read_source_file(path)
 
+    summary = run_scan(
+        result=result, list_text=list_text, list_path=target.path, model=model, state=state,
+        publisher=target.publisher,
+        day=result.date or today,
+        threshold=threshold if threshold is not None else settings.threshold,
+        max_candidates=max_candidates or settings.max_candidates,
+        since=window_since, until=window_until, source=source, record=mode != "dry-run",
+    )  # fmt: skip
+    _emit_summary("mimwatch scan", summary.table())
+
+
+def _emit_summary(title: str, table: str) -> None:
+    """The run's summary on stderr, and in the Action's job summary when there is one."""
+    click.echo(table, err=True)
+    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(f"## {title}\n\n```\n{table}\n```\n")
+
+
+class _Target:
+    """Where the list is read from and where the proposal goes."""
+
+    def __init__(self, list_text: str, path: str, publisher) -> None:  # noqa: ANN001
+        self.list_text, self.path, self.publisher = list_text, path, publisher
+
+
+def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:  # noqa: ANN001
+    from .pipeline import Publisher, sync_feedback
+    from .publish.github import GitHubPublisher
+    from .publish.local import DryRunPublisher, LocalGitPublisher
+
+    github = None
+    if repo and (mode == "open-pr" or not list_path):
+        github = GitHubPublisher(repo, token or "", settings.list_path, github_url or settings.github_url,
+                                 tuple(settings.labels), settings.branch_prefix)  # fmt: skip
+    if git_repo:
+        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix)
+        list_text, shown_path = local.read_list(), local.list_path
+    elif list_path:
+        load(list_path)  # refuse an unreadable list before fetching anything
+        list_text, shown_path = Path(list_path).read_text(encoding="utf-8"), str(list_path)
+    else:
+        list_text, shown_path = github.read_list()[0], settings.list_path
+
+    open_ids: set[str] = set()
+    if github is not None:
+        pulls = github.bot_pulls()
+        learned = sync_feedback(pulls, state)
+        if learned:
+            log.info("learned from reviewed bot PRs: %s", learned)
+        open_ids = {i for p in pulls if p.state == "open" for i in (*p.ids, *p.updates)}
+
     if mode == "dry-run":
         dry = DryRunPublisher(sys.stdout, list_text)
         publisher = Publisher(publish=lambda proposal: (dry.publish(proposal), "dry run (nothing written)")[1])
@@ -566,16 +592,109 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     else:
         publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
     publisher.open_ids = lambda: open_ids
+    return _Target(list_text, shown_path, publisher)
 
+
+def _resolve_mode(settings, list_path, repo, mode, git_repo):  # noqa: ANN001, ANN202
+    if git_repo and mode:
+        raise click.UsageError("--git-repo goes without --dry-run/--open-pr")
+    mode = "git" if git_repo else (mode or "dry-run")
+    repo = repo or settings.repo
+    if mode == "open-pr" and not repo:
+        raise click.UsageError("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
+    if list_path is None and settings.list and not repo:
+        list_path = Path(settings.list)
+    if not (list_path or repo or git_repo):
+        raise click.UsageError("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
+    return list_path, repo, mode
+
+
+@main.command()
+@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file.")
+@click.option("--repo", help="OWNER/NAME of the list's GitHub repository.")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print the diff and the PR text; write nothing.")
+@click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request.")
+@click.option(
+    "--git-repo",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Commit on a new branch of this local clone instead.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MIMWATCH_STATE",
+    help="SQLite state file (env MIMWATCH_STATE).",
+)
+@click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed.")
+@click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL.")
+@click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), help="Model folder.")
+def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, github_url, api_url, model_dir):
+    """Check every arXiv entry of the list for a venue or code link that arrived since; propose updates.
+
+    Fetches the latest version of each listed arXiv paper (100 ids per request) and proposes
+    `ArXiv'2023` → `CVPR'2024` and missing `[[Code](…)]` links in place, like a scan does for
+    new versions it meets.
+
+    Example:
+
+        mimwatch refresh --list README.md --dry-run
+    """
+    from datetime import UTC, datetime
+
+    from .classify.workflow import load_model
+    from .pipeline import scan as run_scan
+    from .settings import load_settings
+    from .sources.feed import FeedResult
+    from .state import State
+
+    settings = load_settings(config_path)
+    list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
+    state = State(state_path or config.state_path())
+    target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
+    ids = sorted({e.arxiv_id for e in parse_list(target.list_text).entries if e.arxiv_id})
+    api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=Backoff(config.retry_base()))
+    papers = api.fetch_ids(ids, progress=_Progress())
+    today = datetime.now(UTC).date()
+    result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=api_url)
     summary = run_scan(
-        result=result, list_text=list_text, list_path=shown_path, model=model, state=state, publisher=publisher,
-        day=result.date or today,
-        threshold=threshold if threshold is not None else settings.threshold,
-        max_candidates=max_candidates or settings.max_candidates,
-        since=window_since, until=window_until, source=source, record=mode != "dry-run",
+        result=result, list_text=target.list_text, list_path=target.path, model=load_model(model_dir or settings.model),
+        state=state, publisher=target.publisher, day=today, source="refresh", record=mode != "dry-run",
     )  # fmt: skip
-    table = summary.table()
-    click.echo(table, err=True)
-    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write("## mimwatch scan\n\n```\n" + table + "\n```\n")
+    _emit_summary("mimwatch refresh", summary.table())
+
+
+@main.command()
+@click.option("--cron", help="When to scan, as crontab fields [settings `schedule`: 30 20 * * sun,mon,tue,wed,thu].")
+@click.option("--timezone", help="Time zone of --cron [America/New_York].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
+@click.argument("scan_args", nargs=-1, type=click.UNPROCESSED)
+def schedule(cron, timezone, config_path, scan_args):
+    """Run `mimwatch scan` on a schedule until stopped (SIGTERM or Ctrl-C stop it cleanly).
+
+    The default runs Sunday to Thursday at 20:30 New York time, half an hour after arXiv's
+    announcement. Runs never overlap; a run missed while the machine slept is made up once
+    (within three hours). Each run logs its summary. Arguments after -- go to `mimwatch scan`.
+
+    Example:
+
+        mimwatch schedule -- --repo OWNER/NAME --open-pr
+    """
+    from .schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, build_scheduler, run_forever
+    from .settings import load_settings
+
+    settings = load_settings(config_path)
+    args = ["scan", *(["--config", str(config_path)] if config_path else []), *scan_args]
+
+    def job() -> None:
+        try:
+            main.main(args, standalone_mode=False)
+        except click.ClickException as exc:
+            log.error("scan failed: %s", exc.format_message())
+
+    cron = cron or settings.schedule or DEFAULT_CRON
+    scheduler = build_scheduler(job, cron, timezone or settings.timezone or DEFAULT_TIMEZONE)
+    click.echo(f"mimwatch schedule: `{cron}` ({timezone or settings.timezone}); Ctrl-C to stop", err=True)
+    run_forever(scheduler)

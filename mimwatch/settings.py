@@ -23,7 +23,7 @@ class Settings:
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
-    schedule: str = "30 20 * * 0-4"  # cron, America/New_York: after arXiv's 20:00 announcement, Sun-Thu
+    schedule: str = "30 20 * * sun,mon,tue,wed,thu"  # cron, in `timezone`: after the 20:00 announcement, Sun-Thu
     timezone: str = "America/New_York"
     model: str | None = None
     github_url: str = "https://api.github.com"

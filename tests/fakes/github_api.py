@@ -21,7 +21,9 @@ class FakeGitHub:
     commits: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> {path: text}
     branches: dict[str, str] = field(default_factory=dict)  # name -> sha
     pulls: list[dict] = field(default_factory=list)
-    faults: list[tuple[str, str, int, dict, dict]] = field(default_factory=list)  # method, path regex, status, headers, body
+    faults: list[tuple[str, str, int, dict, dict]] = field(
+        default_factory=list
+    )  # method, path regex, status, headers, body
     after_put: list = field(default_factory=list)  # callables run once after a file commit
     log: list[tuple[str, str]] = field(default_factory=list)
     seen_auth: set[str] = field(default_factory=set)

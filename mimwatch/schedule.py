@@ -1,0 +1,77 @@
+"""The long-running daemon: APScheduler 3.x runs the scan after each arXiv announcement, one at a time."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+log = logging.getLogger(__name__)
+
+# arXiv announces Sunday to Thursday at 20:00 US Eastern; half an hour later the feed is rebuilt.
+DEFAULT_CRON = "30 20 * * sun,mon,tue,wed,thu"
+DEFAULT_TIMEZONE = "America/New_York"
+
+
+class SingleRun:
+    """Wraps the job so that two runs never overlap, even when started by hand beside the scheduler."""
+
+    def __init__(self, job: Callable[[], object]):
+        self.job = job
+        self.lock = threading.Lock()
+        self.runs = 0
+        self.skipped = 0
+
+    def __call__(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.skipped += 1
+            log.warning("a scan is still running; this run is skipped")
+            return
+        try:
+            self.runs += 1
+            log.info("scan started")
+            self.job()
+            log.info("scan finished")
+        except Exception:  # the daemon outlives a failed run; the next one tries again
+            log.exception("scan failed")
+        finally:
+            self.lock.release()
+
+
+def build_scheduler(
+    job: Callable[[], object],
+    cron: str = DEFAULT_CRON,
+    timezone: str = DEFAULT_TIMEZONE,
+    misfire_grace_seconds: int = 3 * 3600,
+) -> BlockingScheduler:
+    """A scheduler with one cron job: coalesced, at most one instance, forgiving a late start."""
+    scheduler = BlockingScheduler(timezone=timezone)
+    scheduler.add_job(
+        SingleRun(job),
+        CronTrigger.from_crontab(cron, timezone=timezone),
+        id="mimwatch-scan",
+        name="mimwatch scan",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=misfire_grace_seconds,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run_forever(scheduler: BlockingScheduler) -> None:
+    """Start; SIGTERM or SIGINT stop cleanly after the running scan (if any) has finished."""
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("received signal %d: stopping after the current run", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for job in scheduler.get_jobs():
+        log.info("next run of %s: %s", job.name, job.trigger)
+    scheduler.start()

@@ -1,0 +1,158 @@
+"""The GitHub publisher against a stateful fake of the REST API on loopback, driven by real PyGithub."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+import pytest
+
+from mimwatch.awesome import parse
+from mimwatch.awesome.model import Entry
+from mimwatch.errors import PublishError
+from mimwatch.papers import Paper
+from mimwatch.pipeline import apply_proposal, sync_feedback
+from mimwatch.publish.github import GitHubPublisher
+from mimwatch.publish.proposal import Candidate, Proposal, marker_ids
+from mimwatch.state import PaperDecision, State
+
+from .fakes.github_api import FakeGitHub
+
+TOKEN = "ghp_secret_token_value_123"
+LIST = (
+    "# Awesome\n\n## Methods\n\n"
+    "* **Old Paper**<br>\n*Ann Author*<br>\nCVPR'2023 [[Paper](https://arxiv.org/abs/2301.00001)]\n\n"
+    "## Contribution\n"
+)
+
+
+def candidate(arxiv_id: str, title: str, authors=("Bo Li",)) -> Candidate:
+    paper = Paper.build(id=arxiv_id, title=title, abstract="Masked things.", authors=list(authors))
+    entry = Entry(title=title, authors=tuple(authors), venue="ArXiv", year=2024, paper_url=paper.abs_url)
+    return Candidate(paper=paper, entry=entry, section="Methods", relevance=0.9, sections=(("Methods", 0.9),),
+                     terms=("masked",), nearest=("Old Paper",))  # fmt: skip
+
+
+def proposal(*candidates: Candidate, day=date(2024, 3, 5)) -> Proposal:
+    return Proposal(day=day, list_path="README.md", candidates=candidates,
+                    edit=lambda text: apply_proposal(text, "README.md", candidates, ()))  # fmt: skip
+
+
+@pytest.fixture
+def fake(httpserver) -> FakeGitHub:
+    gh = FakeGitHub(base=httpserver.url_for("").rstrip("/"))
+    gh.seed(LIST)
+    from pytest_httpserver import URIPattern
+
+    class Any(URIPattern):
+        def match(self, uri: str) -> bool:
+            return True
+
+    httpserver.expect_request(Any()).respond_with_handler(gh)
+    return gh
+
+
+def publisher(fake: FakeGitHub, **kwargs) -> GitHubPublisher:
+    return GitHubPublisher(f"{fake.owner}/{fake.name}", TOKEN, base_url=fake.base,
+                           seconds_between_requests=0, seconds_between_writes=0, **kwargs)  # fmt: skip
+
+
+def test_first_pr(fake, caplog):
+    caplog.set_level(logging.DEBUG)
+    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    assert result.created and result.number == 1 and result.branch == "mimwatch/2024-03-05"
+    pr = fake.pulls[0]
+    assert pr["head"]["ref"] == "mimwatch/2024-03-05" and pr["base"]["ref"] == "main"
+    assert [label["name"] for label in pr["labels"]] == ["mimwatch"]
+    assert marker_ids(pr["body"])["ids"] == ["2403.00001"]
+    branch_text = fake.text("mimwatch/2024-03-05")
+    assert (
+        "* **New Masked Paper**<br>\n*Bo Li*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2403.00001)]" in branch_text
+    )
+    assert fake.text() == LIST  # main untouched
+    assert TOKEN not in caplog.text
+    assert f"token {TOKEN}" in fake.seen_auth or f"Bearer {TOKEN}" in fake.seen_auth
+
+
+def test_rerun_updates_the_same_pr(fake):
+    bot = publisher(fake)
+    bot.publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    again = bot.publish(proposal(candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One"),
+                                 day=date(2024, 3, 6)))  # fmt: skip
+    assert not again.created and again.number == 1 and len(fake.pulls) == 1
+    assert marker_ids(fake.pulls[0]["body"])["ids"] == ["2403.00001", "2403.00002"]
+    text = fake.text("mimwatch/2024-03-05")
+    assert text.count("New Masked Paper") == 1 and "Second One" in text
+    assert not any(m == "POST" and p.endswith("/pulls") and i > 0 for i, (m, p) in enumerate(fake.log[20:]))
+
+
+def test_base_branch_moved_mid_run(fake):
+    moved = LIST.replace("## Contribution\n", "## Contribution\n\nThanks to everyone.\n")
+    fake.after_put.append(lambda: fake.push_to_main(moved))
+    publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    text = fake.text("mimwatch/2024-03-05")
+    assert "Thanks to everyone." in text and "New Masked Paper" in text  # rebuilt on the new head
+    assert fake.commits[fake.branches["main"]]["README.md"] == moved
+
+
+def test_actions_not_permitted_names_the_setting(fake):
+    fake.faults.append(("POST", r".*/pulls", 403, {}, {
+        "message": "GitHub Actions is not permitted to create or approve pull requests."}))  # fmt: skip
+    with pytest.raises(PublishError, match="Allow GitHub Actions to create and approve pull requests"):
+        publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+
+
+def test_rate_limited_then_success(fake):
+    fake.faults.append(("GET", r"/repos/lupin/Awesome-MIM", 403, {"Retry-After": "1"},
+                        {"message": "API rate limit exceeded for installation."}))  # fmt: skip
+    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    assert result.number == 1
+    assert fake.log.count(("GET", "/repos/lupin/Awesome-MIM")) == 2
+
+
+def test_repo_not_found(fake):
+    bot = GitHubPublisher("lupin/nope", TOKEN, base_url=fake.base, seconds_between_requests=0)
+    with pytest.raises(PublishError, match=r"GitHub has no repository lupin/nope \(404\)"):
+        bot.publish(proposal(candidate("2403.00001", "New Masked Paper")))
+
+
+def test_missing_token_is_a_clear_error():
+    with pytest.raises(PublishError, match="set GITHUB_TOKEN"):
+        GitHubPublisher("a/b", "")
+
+
+def test_untrusted_text_is_harmless(fake):
+    evil = candidate("2403.00009", "Great](javascript:alert(1)) <img src=x onerror=alert(1)> by @someone fixes #12",
+                     authors=("Eve <script>", "@mallory"))  # fmt: skip
+    publisher(fake).publish(proposal(evil))
+    body = fake.pulls[0]["body"]
+    assert "<img" not in body and not re.search(r"(?<!\\)\]\(javascript:", body)
+    assert "@someone" not in body and "@\u200bsomeone" in body and "#12" not in body
+    entry_text = fake.text("mimwatch/2024-03-05")
+    assert "<img" not in entry_text and "<script>" not in entry_text
+    assert not re.search(r"(?<!\\)\]\(javascript:", entry_text)
+    back = parse(entry_text).find(arxiv_id="2403.00009")
+    assert back.title == evil.entry.title and back.authors == ("Eve <script>", "@mallory")
+
+
+def test_feedback_from_merged_and_closed_prs(fake, tmp_path):
+    bot = publisher(fake)
+    state = State(tmp_path / "state.sqlite")
+    state.record_run(started=__import__("datetime").datetime(2024, 3, 5), since=None, until=None, source="rss",
+                     status="ok", counts={}, decisions=[
+                         PaperDecision("2403.00001", 1, "A", 0.9, "Methods", "proposed", "ArXiv'2024"),
+                         PaperDecision("2403.00002", 1, "B", 0.9, "Methods", "proposed", "ArXiv'2024"),
+                         PaperDecision("2403.00003", 1, "C", 0.9, "Methods", "proposed", "ArXiv'2024")])  # fmt: skip
+    bot.publish(proposal(candidate("2403.00001", "Kept Paper"), candidate("2403.00002", "Removed Paper")))
+    merged_text = fake.text("mimwatch/2024-03-05").replace(
+        "* **Removed Paper**<br>\n*Bo Li*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2403.00002)]\n\n", ""
+    )
+    fake.merge(1, merged_text)
+    bot.publish(proposal(candidate("2403.00003", "Closed Paper"), day=date(2024, 3, 7)))
+    fake.close(2)
+    learned = sync_feedback(bot.bot_pulls(), state)
+    assert learned == {"accepted": 1, "rejected": 2}
+    assert state.outcome("2403.00001")[0] == "accepted"
+    assert state.outcome("2403.00002") == ("rejected", "ArXiv'2024")  # removed before merging
+    assert state.outcome("2403.00003")[0] == "rejected"  # closed without merge

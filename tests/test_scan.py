@@ -1,0 +1,160 @@
+"""`mimwatch scan` end to end: feed on loopback → real clients → fake GitHub; state, reruns, crashes."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import URIPattern
+
+from mimwatch.awesome import parse
+from mimwatch.cli import main
+from mimwatch.publish.proposal import marker_ids
+
+from .conftest import MAY_LIST
+from .fakes.github_api import FakeGitHub
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+DAILY = FEEDS / "rss-2024-03-05.xml"
+NEW_IDS = {"2305.14344", "2309.03576", "2306.00989"}  # the on-topic new and cross-listed papers of the feed
+
+
+class Repos(URIPattern):
+    def match(self, uri: str) -> bool:
+        return uri.startswith("/repos/")
+
+
+@pytest.fixture
+def world(httpserver, tmp_path, monkeypatch):
+    gh = FakeGitHub(base=httpserver.url_for("").rstrip("/"))
+    gh.seed(MAY_LIST.read_text(encoding="utf-8"))
+    httpserver.expect_request(Repos()).respond_with_handler(gh)
+    httpserver.expect_request("/rss/cs.CV+cs.LG").respond_with_data(DAILY.read_bytes())
+    config = tmp_path / "mimwatch.toml"
+    config.write_text('[mimwatch]\nrepo = "lupin/Awesome-MIM"\ncategories = ["cs.CV", "cs.LG"]\n', encoding="utf-8")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_test_token")
+    monkeypatch.setenv("MIMWATCH_GITHUB_URL", gh.base)
+    monkeypatch.setenv("MIMWATCH_ARXIV_FEED_URL", httpserver.url_for("/"))
+    return gh, config
+
+
+def scan(*args: str):
+    return CliRunner().invoke(main, ["scan", *args])
+
+
+def test_offline_dry_run_writes_nothing(tmp_path, isolated_home):
+    listing = tmp_path / "README.md"
+    listing.write_bytes(MAY_LIST.read_bytes())
+    result = scan("--source", str(DAILY), "--list", str(listing), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+* **DropPos**: Haochen Wang" in result.stdout
+    assert "<!-- mimwatch:ids 2305.14344 2309.03576 2306.00989 -->" in result.stdout
+    assert re.search(r"proposed\s+3\n", result.stderr) and re.search(r"updates\s+1\n", result.stderr)
+    assert listing.read_bytes() == MAY_LIST.read_bytes()
+    assert not (isolated_home / "state.sqlite").exists() or not _runs(isolated_home / "state.sqlite")
+
+
+def _runs(path: Path) -> list:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT status FROM runs").fetchall()
+
+
+def test_scan_opens_one_pr_with_entries_in_their_sections(world, isolated_home):
+    gh, config = world
+    result = scan("--config", str(config), "--open-pr")
+    assert result.exit_code == 0, result.output
+    assert len(gh.pulls) == 1
+    pr = gh.pulls[0]
+    assert set(marker_ids(pr["body"])["ids"]) == NEW_IDS
+    assert marker_ids(pr["body"])["updates"] == ["2205.14540"]
+    doc = parse(gh.text(pr["head"]["ref"]))
+    assert doc.find(arxiv_id="2305.14344").section == "Video Rrepresentation"
+    assert doc.find(arxiv_id="2306.00989").section == "MIM for Transformers"
+    assert doc.find(arxiv_id="2205.14540").venue_tag == "AAAI Workshop'2024"
+    assert doc.find(arxiv_id="2503.11742") is None  # the off-topic paper
+    assert gh.text() == MAY_LIST.read_text(encoding="utf-8")  # main untouched until a maintainer merges
+    assert _runs(isolated_home / "state.sqlite") == [("ok",)]
+
+    again = scan("--config", str(config), "--open-pr")
+    assert again.exit_code == 0, again.output
+    assert len(gh.pulls) == 1
+    text = gh.text(pr["head"]["ref"])
+    assert all(text.count(f"arxiv.org/abs/{i}") == 1 for i in NEW_IDS)
+    assert re.search(r"published\s+nothing to publish", again.stderr)
+
+
+def test_crash_between_publish_and_state_write_recovers(world, isolated_home, monkeypatch):
+    gh, config = world
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    from mimwatch.state import State
+
+    original = State.record_run
+    monkeypatch.setattr(State, "record_run", crash)
+    crashed = scan("--config", str(config), "--open-pr")
+    assert crashed.exit_code == 1 and len(gh.pulls) == 1
+    monkeypatch.setattr(State, "record_run", original)
+    rerun = scan("--config", str(config), "--open-pr")
+    assert rerun.exit_code == 0, rerun.output
+    assert len(gh.pulls) == 1
+    text = gh.text(gh.pulls[0]["head"]["ref"])
+    assert all(text.count(f"arxiv.org/abs/{i}") == 1 for i in NEW_IDS)
+    assert "already in the open bot PR" in rerun.stderr
+
+
+def test_closed_pr_papers_are_not_proposed_again(world):
+    gh, config = world
+    assert scan("--config", str(config), "--open-pr").exit_code == 0
+    gh.close(1)
+    again = scan("--config", str(config), "--open-pr")
+    assert again.exit_code == 0, again.output
+    assert len(gh.pulls) == 1  # no new PR: every paper was rejected
+    assert "rejected by the maintainers" in again.stderr
+
+
+def test_nothing_announced_exits_0(httpserver, tmp_path):
+    result = scan("--source", str(FEEDS / "rss-empty-weekend.xml"), "--list", str(MAY_LIST), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "nothing announced yet" in result.stderr and result.stdout == ""
+
+
+def test_local_git_branch(tmp_path):
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    (clone / "README.md").write_bytes(MAY_LIST.read_bytes())
+    for args in (["init", "-q", "-b", "main"], ["add", "README.md"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "list"]):  # fmt: skip
+        subprocess.run(["git", "-C", str(clone), *args], check=True)
+    env = {"GIT_AUTHOR_NAME": "mimwatch", "GIT_AUTHOR_EMAIL": "bot@example.org",
+           "GIT_COMMITTER_NAME": "mimwatch", "GIT_COMMITTER_EMAIL": "bot@example.org"}  # fmt: skip
+    result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--git-repo", str(clone)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "branch mimwatch/2024-03-05" in result.stderr
+    shown = subprocess.run(["git", "-C", str(clone), "show", "mimwatch/2024-03-05:README.md"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "DropPos" in shown
+    assert (clone / "README.md").read_bytes() == MAY_LIST.read_bytes()  # the working tree is back on main
+
+
+def test_bad_config_and_usage(tmp_path):
+    bad = tmp_path / "mimwatch.toml"
+    bad.write_text("[mimwatch]\nthreshhold = 0.5\n", encoding="utf-8")
+    result = scan("--config", str(bad), "--list", str(MAY_LIST), "--source", str(DAILY))
+    assert result.exit_code == 1 and "unknown setting 'threshhold'" in result.output
+    assert scan("--source", str(DAILY)).exit_code == 2
+    assert scan("--open-pr", "--list", str(MAY_LIST)).exit_code == 2
+
+
+def test_step_summary_is_written(tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert scan("--source", str(DAILY), "--list", str(MAY_LIST), "--dry-run").exit_code == 0
+    assert "## mimwatch scan" in summary.read_text() and "proposed" in summary.read_text()
+    assert json.loads(json.dumps(summary.read_text()))  # plain text
