@@ -698,3 +698,7 @@ def schedule(cron, timezone, config_path, scan_args):
     scheduler = build_scheduler(job, cron, timezone or settings.timezone or DEFAULT_TIMEZONE)
     click.echo(f"mimwatch schedule: `{cron}` ({timezone or settings.timezone}); Ctrl-C to stop", err=True)
     run_forever(scheduler)
+
+
+if __name__ == "__main__":
+    main()
