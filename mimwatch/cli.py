@@ -226,9 +226,8 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
 @click.option(
     "--list",
     "list_path",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The awesome list whose entries are the positives.",
+    help="The awesome list whose entries are the positives [the configured list].",
 )
 @click.option(
     "--corpus",
@@ -242,7 +241,10 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSONL(.gz) pool papers that are not in the list. Repeatable.",
 )
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model folder to write.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Model folder to write [$MIMWATCH_HOME/model]."
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
 @click.option(
     "--negative-share",
     default=1.0,
@@ -257,13 +259,23 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     type=click.FloatRange(0.1, 1.0),
     help="The operating threshold keeps this recall on held-out folds.",
 )
-def train(list_path, corpus, negatives, out, negative_share, recall_target):
+@click.option(
+    "--feedback/--no-feedback",
+    default=True,
+    show_default=True,
+    help="Add the papers maintainers rejected in review (from the state) as negatives.",
+)
+def train(list_path, corpus, negatives, out, negative_share, recall_target, feedback, config_path):
     """Train the relevance and section model on a list, and write it with its model card.
 
     Positives are the list's entries (abstracts from --corpus, by arXiv id or title; entries
-    without one are used title-only); negatives are pool papers (--negatives) minus list papers.
-    Writes model.skops, model.json, vocabulary.json, manifest.json, MODEL_CARD.md and
-    pr_curve.png to --out.
+    without one are used title-only); negatives are pool papers (--negatives) minus list papers,
+    plus the papers maintainers rejected in review. Writes model.skops, model.json,
+    vocabulary.json, manifest.json, MODEL_CARD.md and pr_curve.png to --out.
+
+    Without --negatives (e.g. `mimwatch train` with no arguments) the current model follows
+    the configured list instead: its sections and nearest entries are refit to the list's
+    entries and sections (abstracts fetched by id), into $MIMWATCH_HOME/model, which scans use.
 
     Example:
 
@@ -271,10 +283,47 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target):
     """
     from .classify.card import write_model_card
     from .classify.model import TrainConfig
-    from .classify.workflow import environment, read_manifest, train_from_files
+    from .classify.workflow import environment, load_model, read_manifest, train_from_files
+    from .settings import load_settings
 
+    settings = load_settings(config_path)
+    list_path = list_path or (Path(settings.list) if settings.list else None)
+    if not negatives:
+        from .classify.follow import follow_list, list_changes
+        from .state import State
+
+        if list_path is None:
+            raise click.UsageError("give --list PATH (or `list` in the settings file)")
+        doc = load(list_path)
+        model = load_model(settings.model)
+        changes = list_changes(model, doc)
+        if not changes.any:
+            click.echo(f"the model already knows every entry and section of {list_path}")
+            return
+        api_url = os.environ.get("MIMWATCH_ARXIV_API_URL", DEFAULT_API_URL)
+        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url),
+                        backoff=Backoff(base=config.retry_base()))  # fmt: skip
+        followed = follow_list(model, doc, State(config.state_path()), api.fetch_ids)
+        followed.save(out or config.home_dir() / "model")
+        click.echo(f"refit the model to {list_path} ({changes.describe()}); wrote {out or config.home_dir() / 'model'}")
+        return
+    if list_path is None or out is None:
+        raise click.UsageError("training with --negatives needs --list and --out")
+
+    rejected = []
+    if feedback and config.state_path().exists():
+        from .classify.workflow import rejected_examples
+        from .state import State
+
+        rejected = rejected_examples(State(config.state_path()))
     model, report = train_from_files(
-        list_path, out, corpus, negatives, negative_share, config=TrainConfig(recall_target=recall_target)
+        list_path,
+        out,
+        corpus,
+        negatives,
+        negative_share,
+        config=TrainConfig(recall_target=recall_target),
+        rejected=rejected,
     )
     write_model_card(out, model, report, read_manifest(out), environment())
     click.echo(
@@ -512,6 +561,8 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     source = source_opt or ("api" if since else "rss")
     cats = settings.categories
     backoff = Backoff(base=config.retry_base())
+    online = source in ("rss", "api")
+    model = _follow(model, target.list_text, state, api_url if online else None, save=mode != "dry-run")
     window_since = window_until = None
     if source == "rss":
         result = FeedSource(base_url=feed_url, categories=cats, backoff=backoff).fetch()
@@ -541,6 +592,22 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
         since=window_since, until=window_until, source=source, record=mode != "dry-run",
     )  # fmt: skip
     _emit_summary("mimwatch scan", summary.table())
+
+
+def _follow(model, list_text: str, state, api_url: str | None, save: bool):  # noqa: ANN001, ANN202
+    """The model refit to the list's current entries and sections (see classify/follow.py)."""
+    from .classify.follow import follow_list
+
+    fetch = None
+    if api_url:
+        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url),
+                        backoff=Backoff(base=config.retry_base(), attempts=2))  # fmt: skip
+        fetch = api.fetch_ids
+    followed = follow_list(model, parse_list(list_text), state, fetch)
+    if followed is not model and save:
+        followed.save(config.home_dir() / "model")
+        log.info("saved the model refit to the list in %s", config.home_dir() / "model")
+    return followed
 
 
 def _emit_summary(title: str, table: str) -> None:

@@ -156,3 +156,11 @@ def test_feedback_from_merged_and_closed_prs(fake, tmp_path):
     assert state.outcome("2403.00001")[0] == "accepted"
     assert state.outcome("2403.00002") == ("rejected", "ArXiv'2024")  # removed before merging
     assert state.outcome("2403.00003")[0] == "rejected"  # closed without merge
+
+
+def test_stale_sha_409_rebuilds_the_edit(fake):
+    fake.faults.append(("PUT", r".*/contents/README\.md", 409, {}, {"message": "README.md does not match abc"}))
+    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    assert result.number == 1
+    assert sum(1 for method, path in fake.log if method == "PUT") == 2  # the first try hit the 409
+    assert "New Masked Paper" in fake.text("mimwatch/2024-03-05")

@@ -158,3 +158,24 @@ def test_step_summary_is_written(tmp_path, monkeypatch):
     assert scan("--source", str(DAILY), "--list", str(MAY_LIST), "--dry-run").exit_code == 0
     assert "## mimwatch scan" in summary.read_text() and "proposed" in summary.read_text()
     assert json.loads(json.dumps(summary.read_text()))  # plain text
+
+
+def test_refresh_proposes_venue_and_code_updates(httpserver, tmp_path):
+    from .fakes.arxiv_api import FakeArxivApi, FakeEntry
+
+    fake = FakeArxivApi([
+        FakeEntry(id="2205.14540v3", title="SupMAE: Supervised Masked Autoencoders Are Efficient Vision Learners",
+                  comment="Accepted to AAAI 2024"),
+        FakeEntry(id="2203.05175v2", title="MVP: Multimodality-guided Visual Pre-training",
+                  abstract="Code is available at https://github.com/lxtGH/MVP."),
+        FakeEntry(id="2111.06377v3", title="Masked Autoencoders Are Scalable Vision Learners", comment="CVPR 2022"),
+    ])  # fmt: skip
+    httpserver.expect_request("/api/query").respond_with_handler(fake)
+    result = CliRunner().invoke(
+        main, ["refresh", "--list", str(MAY_LIST), "--dry-run", "--api-url", httpserver.url_for("/api/query")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "+   - SupMAE: Supervised Masked Autoencoders Are Efficient Vision Learners. [[AAAI'2024]" in result.stdout
+    assert "[[ArXiv'2022](https://arxiv.org/abs/2203.05175)] [[code](https://github.com/lxtGH/MVP)]" in result.stdout
+    assert re.search(r"updates\s+2\n", result.stderr)  # MAE is CVPR'2022 already: nothing to change
+    assert [len(r["id_list"].split(",")) for r in fake.requests] == [100, 33]  # 133 distinct arXiv ids

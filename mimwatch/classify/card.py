@@ -50,7 +50,8 @@ def write_model_card(
         f"- Sections: logistic regression over the list's headings (C={model.meta['config']['section_C']}), "
         f"each heading's own distinctive words as one more example and as evidence weighted "
         f"{model.section_weight:g} (chosen by cross-validation on the list). Below a top probability of "
-        f"{model.meta['triage_floor']} the section is reported as `needs triage`, with the top 3.",
+        f"{model.triage_floor:.3f} ({model.meta['triage_floor']}, or 2.5x the uniform probability when that is "
+        "lower) the section is reported as `needs triage`, with the top 3.",
         "",
         "## Figures on held-out folds of the training data",
         f"- Average precision {report.oof_average_precision:.3f}; at the threshold recall "

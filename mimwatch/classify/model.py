@@ -90,6 +90,12 @@ class Model:
 
     # ---- scoring -------------------------------------------------------------------------------
 
+    @property
+    def triage_floor(self) -> float:
+        """Below this top probability a section is a guess: the configured floor, or 2.5x uniform if lower."""
+        configured = self.meta.get("triage_floor", TrainConfig.triage_floor)
+        return min(configured, 2.5 / max(len(self.sections), 1))
+
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         return self.relevance.decision_function(self.vectorizer.transform(texts))
 
@@ -118,7 +124,7 @@ class Model:
         order = np.argsort(-section_p, axis=1, kind="stable")[:, :3]
         terms = self._top_terms(X) if explain else [[] for _ in records]
         nearest = self._nearest(X) if explain else [[] for _ in records]
-        floor = self.meta.get("triage_floor", TrainConfig.triage_floor)
+        floor = self.triage_floor
         scores = []
         for i, record in enumerate(records):
             top = [(self.sections[j], float(section_p[i, j])) for j in order[i]]

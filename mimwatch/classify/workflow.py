@@ -39,13 +39,21 @@ def train_from_files(
     negative_share: float = 1.0,
     split_salt: str = "train",
     config: TrainConfig | None = None,
+    rejected: Sequence[Example] = (),
 ) -> tuple[Model, TrainReport]:
-    """Train on a list (positives, abstracts from the corpus) and pool files (negatives); save to `out`."""
+    """Train on a list (positives, abstracts from the corpus) and pool files (negatives); save to `out`.
+
+    Args:
+        rejected: papers the maintainers rejected in review: negatives, whatever the pool says.
+    """
     doc = load(list_path)
     pos = positives(doc, load_corpus(corpus))
     if not negatives:
         raise ModelError("training needs negatives: pass --negatives with JSONL(.gz) pool files")
-    negs = [e for e in pool_examples(negatives, exclude=pos) if in_split(e.key, negative_share, split_salt)]
+    listed = {p.key for p in pos}
+    extra = [r for r in rejected if r.key not in listed]
+    negs = [e for e in pool_examples(negatives, exclude=[*pos, *extra]) if in_split(e.key, negative_share, split_salt)]
+    negs += extra
     log.info("training on %d list entries and %d pool papers", len(pos), len(negs))
     model, report = train(pos, negs, doc.sections, config)
     out = Path(out)
@@ -61,6 +69,7 @@ def train_from_files(
             "share": negative_share,
             "split_salt": split_salt,
             "count": len(negs),
+            "rejected_in_review": len(extra),
             "keys": sorted(n.key for n in negs),
         },
     }
@@ -68,8 +77,27 @@ def train_from_files(
     return model, report
 
 
+def rejected_examples(state) -> list[Example]:  # noqa: ANN001 - a mimwatch.state.State
+    """Papers the maintainers rejected in review, with their cached text: negatives for training."""
+    rejected = [paper_id for paper_id, outcome in state.outcomes().items() if outcome == "rejected"]
+    cached = state.cached_abstracts(rejected)
+    return [
+        Example(key=paper_id, title=record.get("title", ""), abstract=record.get("abstract", ""))
+        for paper_id, record in cached.items()
+        if record.get("title")
+    ]
+
+
 def load_model(folder: str | Path | None = None) -> Model:
-    return Model.load(folder or default_model_dir())
+    """An explicit folder; else the model refit to this user's list ($MIMWATCH_HOME/model); else the shipped one."""
+    if folder:
+        return Model.load(folder)
+    from .. import config
+
+    followed = config.home_dir() / "model"
+    if (followed / "model.json").is_file():
+        return Model.load(followed)
+    return Model.load(default_model_dir())
 
 
 def read_manifest(folder: str | Path) -> dict:

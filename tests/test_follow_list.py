@@ -1,0 +1,116 @@
+"""The model follows the list: a new section with a few entries gets papers proposed into it."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from mimwatch.awesome import Entry, parse, render
+from mimwatch.awesome.edit import add_entries, add_section
+from mimwatch.classify.follow import follow_list, list_changes
+from mimwatch.classify.workflow import load_model
+from mimwatch.cli import main
+
+from .conftest import MAY_LIST
+
+ROBOTICS = [
+    ("2203.06173", "Masked Visual Pre-training for Motor Control", "Tete Xiao"),
+    ("2210.03109", "Real-World Robot Learning with Masked Visual Pre-training", "Ilija Radosavovic"),
+    ("2206.14244", "Masked World Models for Visual Control", "Younggyo Seo"),
+    ("2302.02408", "Multi-View Masked World Models for Visual Robotic Manipulation", "Younggyo Seo"),
+]
+
+
+def list_with_robotics(tmp_path):
+    doc = add_section(
+        parse(MAY_LIST.read_text(encoding="utf-8")), "MIM for Robotics", parent="MIM for Downstream Tasks"
+    )
+    entries = [Entry(title=t, authors=(a,), venue="ArXiv", year=2023, paper_url=f"https://arxiv.org/abs/{i}")
+               for i, t, a in ROBOTICS]  # fmt: skip
+    path = tmp_path / "README.md"
+    path.write_text(render(add_entries(doc, "MIM for Robotics", entries)), encoding="utf-8")
+    return path
+
+
+def test_list_changes_and_refit(tmp_path):
+    doc = parse(list_with_robotics(tmp_path).read_text(encoding="utf-8"))
+    model = load_model()
+    changes = list_changes(model, doc)
+    assert "MIM for Robotics" in changes.new_sections and len(changes.new_entries) >= 4
+    followed = follow_list(model, doc)  # offline: the new entries are learned from their titles
+    assert "MIM for Robotics" in followed.sections and followed.sections == list(doc.sections)
+    assert list_changes(followed, doc).any is False
+    assert followed.threshold == model.threshold  # the relevance head is kept
+
+
+def test_scan_proposes_into_the_new_section(tmp_path):
+    listing = list_with_robotics(tmp_path)
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps({
+        "id": "2403.05304", "title": "Masked Visual Pre-training for Robotic Manipulation from Human Videos",
+        "abstract": "We pre-train a visual encoder for robot learning with masked autoencoding on egocentric videos "
+                    "and use it for robotic manipulation and motor control of a real robot arm.",
+        "authors": ["Ann Robot"], "categories": ["cs.RO", "cs.CV"], "published": "2024-03-08"}) + "\n",
+        encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(main, ["scan", "--source", str(papers), "--list", str(listing), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "| MIM for Robotics |" in result.stdout
+    after = result.stdout.split("--- pull request")[0]
+    robotics_hunk = after[after.index("Multi-View Masked World Models") :]
+    assert "+   - Masked Visual Pre-training for Robotic Manipulation from Human Videos." in robotics_hunk
+
+
+def test_train_without_arguments_follows_the_configured_list(tmp_path, monkeypatch, isolated_home, httpserver):
+    from .fakes.arxiv_api import FakeArxivApi, FakeEntry
+
+    listing = list_with_robotics(tmp_path)
+    (tmp_path / "mimwatch.toml").write_text(f'[mimwatch]\nlist = "{listing}"\n', encoding="utf-8")
+    fake = FakeArxivApi(
+        [FakeEntry(id=f"{i}v1", title=t, abstract="Masked pre-training for robots.") for i, t, _ in ROBOTICS]
+    )
+    httpserver.expect_request("/api/query").respond_with_handler(fake)
+    monkeypatch.setenv("MIMWATCH_ARXIV_API_URL", httpserver.url_for("/api/query"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code == 0, result.output
+    assert "new sections" in result.output and (isolated_home / "model" / "model.json").is_file()
+    followed = load_model()  # the refit model is now the one scans use
+    assert "MIM for Robotics" in followed.sections
+    assert {r["id_list"] for r in fake.requests} and "2210.03109" in fake.requests[0]["id_list"]
+    again = CliRunner().invoke(main, ["train"])
+    assert "already knows every entry" in again.output
+
+
+def test_rejected_papers_become_negatives(tmp_path):
+    from datetime import datetime
+
+    from mimwatch.classify.workflow import read_manifest, rejected_examples, train_from_files
+    from mimwatch.state import PaperDecision, State
+
+    from .test_classify import CORPUS, LIST, POOL
+
+    state = State(tmp_path / "state.sqlite")
+    state.record_run(started=datetime(2024, 3, 5), since=None, until=None, source="rss", status="ok", counts={},
+                     decisions=[PaperDecision("2403.00007", 1, "Masked Cats", 0.7, "Medical Image", "proposed")])  # fmt: skip
+    state.cache_abstracts([{"id": "2403.00007", "title": "Masked Cats", "abstract": "Masked autoencoders for cats."}])
+
+    class Closed:
+        number, url, branch, ids, updates, state, merged_list = (
+            1,
+            "u",
+            "mimwatch/x",
+            ("2403.00007",),
+            (),
+            "closed",
+            None,
+        )
+
+    from mimwatch.pipeline import sync_feedback
+
+    assert sync_feedback([Closed()], state) == {"rejected": 1}
+    rejected = rejected_examples(state)
+    assert [r.title for r in rejected] == ["Masked Cats"]
+    train_from_files(LIST, tmp_path / "m", [CORPUS], [POOL], rejected=rejected)
+    assert read_manifest(tmp_path / "m")["negatives"]["rejected_in_review"] == 1
+    assert "2403.00007" in read_manifest(tmp_path / "m")["negatives"]["keys"]
