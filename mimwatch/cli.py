@@ -481,6 +481,36 @@ def corpus_build(list_path, out, api_url):
     )
 
 
+def _stack(*options):  # noqa: ANN001, ANN202 - click decorators
+    def apply(command):  # noqa: ANN001, ANN202
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+# Where the list comes from and where the proposal goes: shared by scan and refresh.
+_target_options = _stack(
+    click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file."),
+    click.option("--repo", help="OWNER/NAME of the list's GitHub repository (the list is read from there)."),
+    click.option("--dry-run", "mode", flag_value="dry-run", help="Print the diff and the PR text; write nothing."),
+    click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request on GitHub."),
+    click.option("--git-repo", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                 help="Commit on a new branch of this local clone instead."),
+)  # fmt: skip
+_run_options = _stack(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Settings file [mimwatch.toml, or [tool.mimwatch] in pyproject.toml]."),
+    click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), help="Model folder."),
+    click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), envvar="MIMWATCH_STATE",
+                 help="SQLite state file (env MIMWATCH_STATE) [$MIMWATCH_HOME/state.sqlite]."),
+    click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed."),
+    click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL (GitHub Enterprise, tests)."),
+    click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint."),
+)  # fmt: skip
+
+
 @main.command()
 @click.option(
     "--since",
@@ -494,34 +524,10 @@ def corpus_build(list_path, out, api_url):
     default=None,
     help="rss (today's feed), api (a date window), or a saved FILE (.xml/.atom/.rss/.jsonl[.gz]).",
 )
-@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file to scan for.")
-@click.option("--repo", help="OWNER/NAME of the list's GitHub repository (the list is read from there).")
-@click.option("--dry-run", "mode", flag_value="dry-run", help="Print the list's diff and the PR text; write nothing.")
-@click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request on GitHub.")
-@click.option(
-    "--git-repo",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Commit on a new branch of this local clone instead.",
-)
+@_target_options
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Relevance threshold [the model's own].")
 @click.option("--max-candidates", type=click.IntRange(1), help="At most this many new papers per run [25].")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file [mimwatch.toml, or [tool.mimwatch] in pyproject.toml].",
-)
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), help="Model folder.")
-@click.option(
-    "--state",
-    "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MIMWATCH_STATE",
-    help="SQLite state file (env MIMWATCH_STATE) [$MIMWATCH_HOME/state.sqlite].",
-)
-@click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed.")
-@click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL (GitHub Enterprise, tests).")
-@click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint.")
+@_run_options
 @click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
 def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, config_path,
          model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
@@ -677,27 +683,8 @@ def _resolve_mode(settings, list_path, repo, mode, git_repo):  # noqa: ANN001, A
 
 
 @main.command()
-@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file.")
-@click.option("--repo", help="OWNER/NAME of the list's GitHub repository.")
-@click.option("--dry-run", "mode", flag_value="dry-run", help="Print the diff and the PR text; write nothing.")
-@click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request.")
-@click.option(
-    "--git-repo",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Commit on a new branch of this local clone instead.",
-)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
-@click.option(
-    "--state",
-    "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="MIMWATCH_STATE",
-    help="SQLite state file (env MIMWATCH_STATE).",
-)
-@click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed.")
-@click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL.")
-@click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint.")
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), help="Model folder.")
+@_target_options
+@_run_options
 def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, github_url, api_url, model_dir):
     """Check every arXiv entry of the list for a venue or code link that arrived since; propose updates.
 
