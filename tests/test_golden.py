@@ -64,8 +64,12 @@ def test_list_diff_snapshot():
     check("list.diff", unified_diff(text, proposal.edit(text), "README.md"))
 
 
-def test_offline_scan_snapshot(tmp_path):
+def test_offline_scan_snapshot(monkeypatch):
     """The README's demo, whole: the diff and PR text the shipped model produces for the saved feed."""
-    result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--list", str(MAY_LIST), "--dry-run"])
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)  # relative paths, as in the README, so the snapshot holds in any clone
+    result = CliRunner().invoke(
+        main, ["scan", "--source", str(DAILY.relative_to(root)), "--list", str(MAY_LIST.relative_to(root)), "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     check("offline-scan.txt", result.stdout)
