@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -43,3 +43,19 @@ def arxiv_sanity_scores(
 
 def _sanity_doc(e: Example) -> str:
     return f"{e.title} {e.abstract}"  # arxiv-sanity adds authors; the pool mostly has none
+
+
+def embedding_scores(
+    positives: Sequence[Example], papers: Sequence[Example], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """zotero-arxiv-daily: 10 * sum_i w_i * cos(candidate, item_i), items newest first, w_i = 1/(1+log10(i+1)).
+
+    `encode` maps texts to L2-normalised embeddings (e.g. a sentence-transformers model); list entries count
+    as newest first by their arXiv id (the list itself is not dated), entries without one last.
+    """
+    items = sorted(positives, key=lambda e: e.key if not e.key.startswith("title:") else "", reverse=True)
+    weights = 1.0 / (1.0 + np.log10(np.arange(1, len(items) + 1) + 1))
+    weights /= weights.sum()
+    library = encode([f"{e.title}. {e.abstract}" for e in items])
+    candidates = encode([f"{e.title}. {e.abstract}" for e in papers])
+    return 10.0 * (candidates @ library.T) @ weights

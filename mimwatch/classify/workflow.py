@@ -17,7 +17,7 @@ from ..awesome.model import normalise_title
 from ..fsutil import atomic_output
 from ..resources import shipped_dir
 from ..sources.files import iter_records
-from .baselines import arxiv_sanity_scores, keyword_scores
+from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores
 from .data import Example, in_split, load_corpus, paper_key, pool_examples, positives
 from .metrics import relevance_figures, section_figures, threshold_figures
 from .model import Model, ModelError, TrainConfig, TrainReport, train
@@ -192,6 +192,7 @@ def evaluate(
     pool_paths: Sequence[str | Path],
     baseline_positives: Sequence[Example] = (),
     pool_size: int | None = None,
+    encode=None,  # noqa: ANN001 - texts -> normalised embeddings, for the embedding-similarity baseline
 ) -> Evaluation:
     """The model and the peers' methods on labelled list papers mixed into pool papers not trained on."""
     trained_keys = set(manifest.get("negatives", {}).get("keys", []))
@@ -220,6 +221,11 @@ def evaluate(
     if baseline_positives and training_negatives:
         sanity = arxiv_sanity_scores(baseline_positives, training_negatives, [*labels, *pool])
         rows.append(("arxiv-sanity TF-IDF+SVM", relevance_figures(sanity[: len(labels)], sanity[len(labels) :])))
+    if encode is not None and baseline_positives:
+        embedded = embedding_scores(baseline_positives, [*labels, *pool], encode)
+        rows.append(
+            ("embedding similarity (MiniLM)", relevance_figures(embedded[: len(labels)], embedded[len(labels) :]))
+        )
     era = _era_check(pool, pool_scores)
     return Evaluation(rows, len(labels), len(pool), len(training_negatives), len(eligible), era)
 
