@@ -179,3 +179,16 @@ def test_refresh_proposes_venue_and_code_updates(httpserver, tmp_path):
     assert "[[ArXiv'2022](https://arxiv.org/abs/2203.05175)] [[code](https://github.com/lxtGH/MVP)]" in result.stdout
     assert re.search(r"updates\s+2\n", result.stderr)  # MAE is CVPR'2022 already: nothing to change
     assert [len(r["id_list"].split(",")) for r in fake.requests] == [100, 33]  # 133 distinct arXiv ids
+
+
+def test_settings_file_and_cli_override(tmp_path, monkeypatch):
+    (tmp_path / "mimwatch.toml").write_text(
+        f'[mimwatch]\nlist = "{MAY_LIST}"\nthreshold = 0.999\nmax_candidates = 1\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    strict = scan("--source", str(DAILY), "--dry-run")
+    assert strict.exit_code == 0, strict.output
+    assert re.search(r"proposed\s+0\n", strict.stderr)  # threshold 0.999 from the settings file
+    loose = scan("--source", str(DAILY), "--dry-run", "--threshold", "0.05")
+    assert re.search(r"proposed\s+1\n", loose.stderr)  # the CLI's threshold wins; max_candidates still 1
+    assert re.search(r"skipped: over --max-candidates\s+2\n", loose.stderr)
