@@ -553,11 +553,10 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     from .classify.workflow import load_model
     from .pipeline import scan as run_scan
     from .settings import load_settings
-    from .state import State
 
     settings = load_settings(config_path)
     list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
-    state = State(state_path or config.state_path())
+    state = _open_state(state_path, dry_run=mode == "dry-run")
     model = load_model(model_dir or settings.model)
     today = datetime.now(UTC).date()
 
@@ -614,6 +613,22 @@ def _follow(model, list_text: str, state, api_url: str | None, save: bool):  # n
         followed.save(config.home_dir() / "model")
         log.info("saved the model refit to the list in %s", config.home_dir() / "model")
     return followed
+
+
+def _open_state(state_path: Path | None, dry_run: bool):  # noqa: ANN202
+    """The state; a dry run without one reads an empty throw-away state instead of creating the file."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from .state import State
+
+    path = state_path or config.state_path()
+    if dry_run and not Path(path).exists():
+        scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        return State(Path(scratch) / "state.sqlite")
+    return State(path)
 
 
 def _emit_summary(title: str, table: str) -> None:
@@ -702,11 +717,10 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
     from .pipeline import scan as run_scan
     from .settings import load_settings
     from .sources.feed import FeedResult
-    from .state import State
 
     settings = load_settings(config_path)
     list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
-    state = State(state_path or config.state_path())
+    state = _open_state(state_path, dry_run=mode == "dry-run")
     target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
     ids = sorted({e.arxiv_id for e in parse_list(target.list_text).entries if e.arxiv_id})
     api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=Backoff(config.retry_base()))
