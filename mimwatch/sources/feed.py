@@ -165,6 +165,8 @@ def _authors(item: dict) -> list[str]:
 
 def _date_of(node: dict, prefer: str = "published_parsed") -> date | None:
     for key in (prefer, "published_parsed", "updated_parsed"):
-        if node.get(key):
-            return datetime(*node[key][:6]).date()
+        # dict.get, not the FeedParserDict lookup that maps a missing `updated_parsed` to `published_parsed`
+        # (deprecated in feedparser and warned about on every item).
+        if value := dict.get(node, key):
+            return datetime(*value[:6]).date()
     return None
