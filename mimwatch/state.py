@@ -80,11 +80,6 @@ class State:
             ).fetchone()
         return date.fromisoformat(row[0]) if row else None
 
-    def runs(self) -> list[dict]:
-        with closing(self._connect()) as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("SELECT * FROM runs ORDER BY id")]
-
     def cached_abstracts(self, ids: Iterable[str]) -> dict[str, dict]:
         ids = list(ids)
         with closing(self._connect()) as db:

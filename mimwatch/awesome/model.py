@@ -136,10 +136,6 @@ class Entry:
         return f"{self.venue}'{self.year}"
 
     @property
-    def first_author(self) -> str | None:
-        return self.authors[0] if self.authors else None
-
-    @property
     def fields(self) -> dict[str, object]:
         """The entry's content without its source position: what a round trip must preserve."""
         return {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,8 +18,8 @@ import scipy.sparse as sp
 from ..awesome.document import AwesomeList
 from ..errors import SourceError
 from ..state import State
-from .data import Example, document, paper_key
-from .model import Model, TrainConfig, _train_sections
+from .data import document, paper_key
+from .model import Model, TrainConfig, train_sections
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def follow_list(model: Model, doc: AwesomeList, state: State | None = None, fetc
     sections = list(doc.sections)
     config = TrainConfig(**model.meta.get("config", {})) if model.meta.get("config") else TrainConfig()
     columns = np.unique(matrix.indices)
-    clf, headings, weight, top1, top3 = _train_sections(
+    clf, headings, weight, top1, top3 = train_sections(
         model.vectorizer, matrix, columns, [e["section"] for e in entries], sections, config
     )
     meta = dict(model.meta)
@@ -119,8 +118,4 @@ def _abstracts(entries, wanted: set[str], state: State | None, fetch_ids) -> dic
     return found
 
 
-def save_followed(model: Model, folder: str | Path) -> None:
-    model.save(folder)
-
-
-__all__ = ["Example", "ListChanges", "follow_list", "list_changes", "save_followed"]
+__all__ = ["ListChanges", "follow_list", "list_changes"]

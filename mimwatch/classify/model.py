@@ -340,7 +340,7 @@ def train(
     Xp = X[:n_pos]
     # Only words the list's entries use can tell its sections apart; fewer features train 10x faster.
     section_columns = np.unique(Xp.indices)
-    section_clf, heading_matrix, weight, cv_top1, cv_top3 = _train_sections(
+    section_clf, heading_matrix, weight, cv_top1, cv_top3 = train_sections(
         vectorizer, Xp, section_columns, [p.section for p in positives], sections, config
     )
 
@@ -408,7 +408,7 @@ def _heading_documents(sections: Sequence[str], section_texts: dict[str, list[st
     return out
 
 
-def _train_sections(
+def train_sections(
     vectorizer: TfidfVectorizer,
     Xp: sp.csr_matrix,
     columns: np.ndarray,

@@ -9,7 +9,7 @@ from datetime import date
 
 from ..awesome.model import Entry
 from ..papers import Paper
-from ..templating import neutralise, render_template, table_cell
+from ..templating import render_template
 
 MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates)\s*(?P<ids>[^>]*?)\s*-->")
 
@@ -73,6 +73,3 @@ def marker_ids(body: str | None) -> dict[str, list[str]]:
     for m in MARKER_RE.finditer(body or ""):
         found[m.group("kind")].extend(m.group("ids").split())
     return found
-
-
-__all__ = ["Candidate", "Proposal", "Update", "marker_ids", "neutralise", "table_cell"]
