@@ -29,6 +29,8 @@ from .sources.retry import Backoff
 
 log = logging.getLogger("mimwatch")
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
 
 class MimwatchGroup(click.Group):
     """Turns the library's own exceptions into `Error: …` and exit code 1, never a traceback."""
@@ -142,7 +144,7 @@ class _Progress:
 @click.option(
     "--source",
     "source_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="A saved feed or API response (.xml/.atom/.rss) or JSONL(.gz) records.",
 )
 @click.option(
@@ -155,7 +157,7 @@ class _Progress:
 @click.option(
     "--list",
     "list_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Spell venues the way this awesome list does (NIPS or NeurIPS, ArXiv or arXiv).",
 )
 @click.option(
@@ -226,19 +228,19 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
 @click.option(
     "--list",
     "list_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The awesome list whose entries are the positives [the configured list].",
 )
 @click.option(
     "--corpus",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="JSONL(.gz) records with abstracts of list papers (id or arxiv_id, title, abstract). Repeatable.",
 )
 @click.option(
     "--negatives",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="JSONL(.gz) pool papers that are not in the list. Repeatable.",
 )
 @click.option(
@@ -345,7 +347,7 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
     "--input",
     "input_path",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="JSONL(.gz) papers: id, title, and optionally abstract, authors, categories, comment, journal_ref.",
 )
 @click.option("--output", "-o", default="-", show_default=True, help="JSONL file for the scores, or - for stdout.")
@@ -378,7 +380,7 @@ def classify(model_dir, input_path, output):
 @click.option(
     "--labels",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="JSONL of list papers not trained on: id, title, abstract, section.",
 )
 @click.option(
@@ -386,19 +388,19 @@ def classify(model_dir, input_path, output):
     "pool_paths",
     multiple=True,
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="JSONL(.gz) pool files; papers the model trained on (per its manifest) are left out.",
 )
 @click.option(
     "--list",
     "list_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The training list, to train the arxiv-sanity baseline on the same positives.",
 )
 @click.option(
     "--corpus",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Abstracts of the training list's papers (for the baseline).",
 )
 @click.option("--pool-size", type=int, help="Sample the evaluation pool down to about this many papers.")
@@ -440,7 +442,7 @@ def corpus():
     "--list",
     "list_path",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The awesome list.",
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL(.gz) file to write.")
