@@ -668,7 +668,7 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
 
     open_ids: set[str] = set()
     if github is not None:
-        pulls = github.bot_pulls()
+        pulls = github.bot_pulls(skip=state.reviewed_pulls())
         learned = sync_feedback(pulls, state)
         if learned:
             log.info("learned from reviewed bot PRs: %s", learned)

@@ -69,6 +69,12 @@ class State:
             row = db.execute("SELECT venue FROM papers WHERE id=?", (paper_id,)).fetchone()
         return row[0] if row else None
 
+    def reviewed_pulls(self) -> frozenset[int]:
+        """Bot PRs already merged or closed when last synced: their outcome is learned."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT number FROM pulls WHERE state IN ('merged', 'closed')").fetchall()
+        return frozenset(r[0] for r in rows)
+
     def outcomes(self) -> dict[str, str]:
         with closing(self._connect()) as db:
             return dict(db.execute("SELECT id, outcome FROM outcomes").fetchall())

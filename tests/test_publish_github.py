@@ -164,3 +164,16 @@ def test_stale_sha_409_rebuilds_the_edit(fake):
     assert result.number == 1
     assert sum(1 for method, path in fake.log if method == "PUT") == 2  # the first try hit the 409
     assert "New Masked Paper" in fake.text("mimwatch/2024-03-05")
+
+
+def test_reviewed_pulls_are_learned_once(fake, tmp_path):
+    bot = publisher(fake)
+    state = State(tmp_path / "state.sqlite")
+    bot.publish(proposal(candidate("2403.00001", "Kept Paper")))
+    fake.merge(1)
+    assert sync_feedback(bot.bot_pulls(skip=state.reviewed_pulls()), state) == {"accepted": 1}
+    assert state.reviewed_pulls() == {1}
+    reads = len([1 for method, path in fake.log if method == "GET" and "/contents/" in path])
+    assert bot.bot_pulls(skip=state.reviewed_pulls()) == []  # nothing new to learn
+    assert len([1 for method, path in fake.log if method == "GET" and "/contents/" in path]) == reads
+    assert state.outcome("2403.00001")[0] == "accepted"

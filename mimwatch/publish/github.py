@@ -80,11 +80,17 @@ class GitHubPublisher:
         head = self._base_head()
         return self._file_at(head)[0], head
 
-    def bot_pulls(self, state: str = "all") -> list[PullRequestRecord]:
-        """The bot's pull requests (by branch prefix and hidden marker), newest first."""
+    def bot_pulls(self, state: str = "all", skip: frozenset[int] = frozenset()) -> list[PullRequestRecord]:
+        """The bot's pull requests (by branch prefix and hidden marker), newest first.
+
+        Args:
+            skip: numbers of PRs whose review is already learned: not returned, their lists not read again.
+        """
         records = []
         pulls = self._call(lambda: list(self.repo.get_pulls(state=state, sort="created", direction="desc")), "pulls")
         for pr in pulls:
+            if pr.number in skip:
+                continue
             if not pr.head.ref.startswith(self.branch_prefix) or "mimwatch:ids" not in (pr.body or ""):
                 continue
             marks = marker_ids(pr.body)
