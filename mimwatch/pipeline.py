@@ -91,13 +91,14 @@ def scan(
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
     in_open_prs = publisher.open_ids()
+    earlier, reviewed = state.known(p.id for p in [*result.papers, *result.updates])
 
     fresh: list[Paper] = []
     listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
     decisions: list[PaperDecision] = []
     seen: set[str] = set()
     for paper in result.papers:
-        reason = _known(paper, doc, in_open_prs, state, seen, style)
+        reason = _known(paper, doc, in_open_prs, earlier, reviewed, seen, style)
         seen.add(paper.id)
         if reason:
             summary.skipped[reason] += 1
@@ -139,7 +140,7 @@ def scan(
             candidates.append(candidate)
             decisions.append(_decision(paper, score.relevance, section, "proposed", candidate.entry.venue_tag))
 
-    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, state)
+    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, reviewed)
     for update in updates:
         decisions.append(_decision(update.paper, None, update.entry.section, "update-proposed", update.venue))
     summary.proposed, summary.updates, summary.triage = len(candidates), len(updates), len(triage)
@@ -205,7 +206,13 @@ def _split_tag(tag: str) -> tuple[str, int]:
 
 
 def _known(
-    paper: Paper, doc: AwesomeList, open_ids: set[str], state: State, seen: set[str], style: dict[str, str]
+    paper: Paper,
+    doc: AwesomeList,
+    open_ids: set[str],
+    earlier: dict[str, str],
+    reviewed: dict[str, tuple[str, str | None]],
+    seen: set[str],
+    style: dict[str, str],
 ) -> str | None:
     """Why a fetched paper is not a new candidate, or None when it is one."""
     if paper.id in seen:
@@ -214,21 +221,25 @@ def _known(
         return "already in the list"
     if paper.id in open_ids:
         return "already in the open bot PR"
-    outcome = state.outcome(paper.id)
+    outcome = reviewed.get(paper.id)
     if outcome and outcome[0] == "rejected":
         # Rejected papers stay rejected, unless a later version names a new venue.
         if enrich(paper, style).venue == outcome[1] or outcome[1] is None:
             return "rejected by the maintainers"
     elif outcome and outcome[0] == "accepted":
         return "accepted earlier"
-    previous = state.decision(paper.id)
+    previous = earlier.get(paper.id)
     if previous in ("proposed", "irrelevant", "triage") and not (outcome and outcome[0] == "rejected"):
         return f"seen before ({previous})"
     return None
 
 
 def _updates(
-    papers: Sequence[Paper], doc: AwesomeList, style: dict[str, str], open_ids: set[str], state: State
+    papers: Sequence[Paper],
+    doc: AwesomeList,
+    style: dict[str, str],
+    open_ids: set[str],
+    reviewed: dict[str, tuple[str, str | None]],
 ) -> list[Update]:
     """In-place updates for listed papers whose new version names a venue or a code link."""
     updates: dict[str, Update] = {}
@@ -243,7 +254,7 @@ def _updates(
         if accepted_now and listed_as_preprint and found.venue != entry.venue_tag:
             new_venue = found.venue
         new_code = found.code if found.code and not entry.code_url else None
-        outcome = state.outcome(paper.id)
+        outcome = reviewed.get(paper.id)
         if outcome and outcome[0] == "rejected" and outcome[1] == new_venue:
             continue  # the maintainers closed this very update before
         if new_venue or new_code:

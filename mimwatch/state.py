@@ -53,10 +53,21 @@ class State:
 
     # ---- questions -------------------------------------------------------------------------
 
-    def decision(self, paper_id: str) -> str | None:
+    def known(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
+        """Earlier decisions and review outcomes of these papers, read once for a whole run."""
+        ids = list(dict.fromkeys(ids))
+        decisions: dict[str, str] = {}
+        outcomes: dict[str, tuple[str, str | None]] = {}
         with closing(self._connect()) as db:
-            row = db.execute("SELECT decision FROM papers WHERE id=?", (paper_id,)).fetchone()
-        return row[0] if row else None
+            for first in range(0, len(ids), 500):  # SQLite caps the number of parameters
+                chunk = ids[first : first + 500]
+                marks = ",".join("?" * len(chunk))
+                decisions.update(db.execute(f"SELECT id, decision FROM papers WHERE id IN ({marks})", chunk))
+                for paper_id, outcome, venue in db.execute(
+                    f"SELECT id, outcome, venue FROM outcomes WHERE id IN ({marks})", chunk
+                ):
+                    outcomes[paper_id] = (outcome, venue)
+        return decisions, outcomes
 
     def outcome(self, paper_id: str) -> tuple[str, str | None] | None:
         """(accepted|rejected, venue at the time) from the maintainers' review of a bot PR."""
