@@ -51,6 +51,14 @@ def test_train_writes_model_manifest_and_card(tmp_path):
     assert "Operating threshold" in card and "scikit-learn" in card
 
 
+def test_vocabulary_keeps_3d_but_no_years_counts_or_sizes(tiny_model):
+    """The token "3D" names a section; "2021", "100M" or "2B" would only tell the pool's era from the list's."""
+    vocabulary = json.loads((tiny_model / "vocabulary.json").read_text(encoding="utf-8"))
+    words = {w for term in vocabulary for w in term.split()}
+    assert "3d" in words and "point cloud" in vocabulary
+    assert {w for w in words if w[0].isdigit()} <= {"2d", "3d", "4d"}
+
+
 def test_classify_contract_in_input_order(tiny_model, tmp_path):
     papers = tmp_path / "in.jsonl"
     rows = [{"id": "b", "title": "Masked autoencoders for point cloud pre-training"},

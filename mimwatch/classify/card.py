@@ -39,8 +39,8 @@ def write_model_card(
         f"(share {neg.get('share')} by a stable hash of the id, salt `{neg.get('split_salt')}`; the rest is "
         "never trained on), list papers removed by id and normalised title; a stable 5 % of them also "
         "title-only, so that a missing abstract is no signal.",
-        "- Features: TF-IDF of words and word pairs over title (twice) + abstract; no bare numbers, so "
-        "years and counts cannot tell the pool's era from the list's.",
+        "- Features: TF-IDF of words and word pairs over title (twice) + abstract; no token that starts with "
+        "a digit but 2D/3D/4D, so years, counts and model sizes cannot tell the pool's era from the list's.",
         "",
         "## Model",
         f"- Relevance: logistic regression (C={model.meta['config']['C']}, balanced classes), scores "

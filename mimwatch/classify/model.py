@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 NEEDS_TRIAGE = "needs triage"
 FORMAT_VERSION = 1
-_TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b"  # no bare numbers: years and counts tell eras apart
+# Words of 2+ characters that start with a letter, and 2D/3D/4D. No other token starting with a digit: years,
+# counts and sizes ("2021", "7B") tell the pool's era from the list's. "3D" names sections ("3D Point Cloud").
+_TOKEN_PATTERN = r"(?u)\b(?:[a-zA-Z][a-zA-Z0-9]+|[0-9][dD])\b"
 
 
 class ModelError(MimwatchError):
