@@ -529,18 +529,24 @@ _run_options = _stack(
 @_target_options
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Relevance threshold [the model's own].")
 @click.option("--max-candidates", type=click.IntRange(1), help="At most this many new papers per run [25].")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PHRASE",
+    help="Never propose papers whose title or abstract has PHRASE (whole words, any case); repeatable.",
+)
 @_run_options
 @click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
-def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, config_path,
+def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, exclude, config_path,
          model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
     """Find new papers for the list and propose them: fetch, drop known ones, classify, insert, publish.
 
-    Papers already in the list, in the bot's open PR, rejected by the maintainers or seen in
-    an earlier run are skipped. Relevant papers go into their section in the list's own format;
-    listed papers whose new version names a venue or a code link get an in-place update. The
-    result is a dry run (default), a local branch (--git-repo) or the bot's PR (--open-pr).
-    A summary table goes to stderr (and to $GITHUB_STEP_SUMMARY when set). Exit 0 also when
-    nothing is new.
+    Papers already in the list, in the bot's open PR, rejected by the maintainers, seen in
+    an earlier run or naming an --exclude phrase are skipped. Relevant papers go into their
+    section in the list's own format; listed papers whose new version names a venue or a code
+    link get an in-place update. The result is a dry run (default), a local branch
+    (--git-repo) or the bot's PR (--open-pr). A summary table goes to stderr (and to
+    $GITHUB_STEP_SUMMARY when set). Exit 0 also when nothing is new.
 
     Example, offline (the README's demo):
 
@@ -595,8 +601,9 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
         publisher=target.publisher,
         day=result.date or today,
         threshold=threshold if threshold is not None else settings.threshold,
-        max_candidates=max_candidates or settings.max_candidates,
+        max_candidates=max_candidates or settings.max_candidates, exclude=exclude or settings.exclude,
         since=window_since, until=window_until, source=source, record=mode != "dry-run",
+        fetch_ids=_api(api_url).fetch_ids if online else None,
     )  # fmt: skip
     _emit_summary("mimwatch scan", summary.table())
 
@@ -649,7 +656,7 @@ class _Target:
 
 
 def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:  # noqa: ANN001
-    from .pipeline import Publisher, sync_feedback
+    from .pipeline import OpenPull, Publisher, sync_feedback
     from .publish.github import GitHubPublisher
     from .publish.local import DryRunPublisher, LocalGitPublisher
 
@@ -666,13 +673,16 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
     else:
         list_text, shown_path = github.read_list()[0], settings.list_path
 
-    open_ids: set[str] = set()
+    open_pull = OpenPull()
     if github is not None:
         pulls = github.bot_pulls(skip=state.reviewed_pulls())
         learned = sync_feedback(pulls, state)
         if learned:
             log.info("learned from reviewed bot PRs: %s", learned)
-        open_ids = {i for p in pulls if p.state == "open" for i in (*p.ids, *p.updates)}
+        mine = [p for p in pulls if p.state == "open"]
+        open_pull = OpenPull(ids=frozenset(i for p in mine for i in p.ids),
+                             updates=frozenset(i for p in mine for i in p.updates),
+                             triage=frozenset(i for p in mine for i in p.triage))  # fmt: skip
 
     if mode == "dry-run":
         dry = DryRunPublisher(sys.stdout, list_text)
@@ -681,7 +691,7 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
         publisher = Publisher(publish=lambda proposal: f"branch {local.publish(proposal)} in {git_repo}")
     else:
         publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
-    publisher.open_ids = lambda: open_ids
+    publisher.open_pull = lambda: open_pull
     return _Target(list_text, shown_path, publisher)
 
 
@@ -725,15 +735,22 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
     state = _open_state(state_path, dry_run=mode == "dry-run")
     target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
     ids = sorted({e.arxiv_id for e in parse_list(target.list_text).entries if e.arxiv_id})
-    api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=Backoff(config.retry_base()))
+    api = _api(api_url)
     papers = api.fetch_ids(ids, progress=_Progress())
     today = datetime.now(UTC).date()
     result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=api_url)
     summary = run_scan(
         result=result, list_text=target.list_text, list_path=target.path, model=load_model(model_dir or settings.model),
         state=state, publisher=target.publisher, day=today, source="refresh", record=mode != "dry-run",
+        fetch_ids=api.fetch_ids,
     )  # fmt: skip
     _emit_summary("mimwatch refresh", summary.table())
+
+
+def _api(api_url: str) -> ApiSource:
+    """The arXiv API source, paced for arxiv.org (see config.request_delay)."""
+    delay = config.request_delay(api_url)
+    return ApiSource(base_url=api_url, delay_seconds=delay, backoff=Backoff(config.retry_base()))
 
 
 @main.command()

@@ -7,6 +7,7 @@ code runs in the Action, the daemon, a manual backfill and the tests.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from .awesome import parse, render
 from .awesome.document import AwesomeList
 from .awesome.edit import add_entries, update_entry
 from .awesome.model import Entry, Link
-from .classify.model import NEEDS_TRIAGE, Model
+from .classify.model import NEEDS_TRIAGE, Model, Score
 from .enrich import enrich
+from .errors import PublishError
 from .papers import Paper
 from .publish.proposal import Candidate, Proposal, Update
 from .records import list_style
@@ -37,6 +39,7 @@ class ScanSummary:
     proposed: int = 0
     updates: int = 0
     triage: int = 0
+    carried: int = 0  # papers of the open bot PR kept in its rebuilt proposal
     skipped: Counter = field(default_factory=Counter)
     published: str = ""  # PR URL, local branch, or "dry run"
     window: str = ""
@@ -44,13 +47,16 @@ class ScanSummary:
     def counts(self) -> dict:
         return {
             "fetched": self.fetched, "new": self.new, "relevant": self.relevant, "proposed": self.proposed,
-            "updates": self.updates, "triage": self.triage, "skipped": dict(self.skipped),
+            "updates": self.updates, "triage": self.triage, "carried": self.carried,
+            "skipped": dict(self.skipped),
         }  # fmt: skip
 
     def table(self) -> str:
         rows = [("window", self.window or "-"), ("fetched", self.fetched), ("new", self.new),
                 ("relevant", self.relevant), ("proposed", self.proposed), ("updates", self.updates),
                 ("needs triage", self.triage)]  # fmt: skip
+        if self.carried:
+            rows.append(("kept from the open PR", self.carried))
         rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
         if not self.announced:
             rows.append(("note", "nothing announced yet (weekend, holiday or before 20:00 US Eastern)"))
@@ -59,12 +65,25 @@ class ScanSummary:
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+@dataclass(frozen=True)
+class OpenPull:
+    """What the bot's open PR proposes (its body's markers). A new proposal rebuilds that PR, so it keeps them."""
+
+    ids: frozenset[str] = frozenset()
+    updates: frozenset[str] = frozenset()
+    triage: frozenset[str] = frozenset()
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.ids | self.updates | self.triage
+
+
 @dataclass
 class Publisher:
     """What the pipeline needs of a publisher: publish a proposal, return where it went."""
 
     publish: Callable[[Proposal], str]
-    open_ids: Callable[[], set[str]] = lambda: set()
+    open_pull: Callable[[], OpenPull] = OpenPull
 
 
 def scan(
@@ -78,19 +97,27 @@ def scan(
     day: date,
     threshold: float | None = None,
     max_candidates: int = 25,
+    exclude: Sequence[str] = (),
     since: date | None = None,
     until: date | None = None,
     source: str = "",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     record: bool = True,
+    fetch_ids: Callable[[list[str]], list[Paper]] | None = None,
 ) -> ScanSummary:
-    """One scan of fetched papers against the list; `record=False` (a dry run) leaves the state untouched."""
+    """One scan of fetched papers against the list; `record=False` (a dry run) leaves the state untouched.
+
+    `exclude`: phrases that rule a paper out (title or abstract, whole words, any case), before the model.
+    `fetch_ids`: the API source's fetch by id, for papers of the open bot PR that the state has not cached.
+    """
     started = clock()
     doc = parse(list_text, list_path)
     style = list_style(doc)
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
-    in_open_prs = publisher.open_ids()
+    open_pull = publisher.open_pull()
+    in_open_prs = open_pull.all
+    excluded = exclusion_patterns(exclude)
     earlier, reviewed = state.known(p.id for p in [*result.papers, *result.updates])
 
     fresh: list[Paper] = []
@@ -104,6 +131,10 @@ def scan(
             summary.skipped[reason] += 1
             if reason == "already in the list":
                 listed.append(paper)
+            continue
+        if phrase := _excluded_by(paper, excluded):
+            summary.skipped[f"excluded phrase {phrase!r}"] += 1
+            decisions.append(_decision(paper, None, None, "excluded"))  # checked again next run
             continue
         fresh.append(paper)
     summary.new = len(fresh)
@@ -124,15 +155,7 @@ def scan(
     candidates, triage = [], []
     for paper, score in ranked:
         section = score.section if score.section in doc.sections else NEEDS_TRIAGE
-        candidate = Candidate(
-            paper=paper,
-            entry=entry_for(paper, style),
-            section=section,
-            relevance=score.relevance,
-            sections=tuple((n, p) for n, p in score.sections),
-            terms=tuple(score.reasons["terms"]),
-            nearest=tuple(n["title"] for n in score.reasons["nearest"]),
-        )
+        candidate = _candidate(paper, score, section, style)
         if section == NEEDS_TRIAGE:
             triage.append(candidate)
             decisions.append(_decision(paper, score.relevance, None, "triage"))
@@ -145,25 +168,88 @@ def scan(
         decisions.append(_decision(update.paper, None, update.entry.section, "update-proposed", update.venue))
     summary.proposed, summary.updates, summary.triage = len(candidates), len(updates), len(triage)
 
-    proposal = Proposal(
-        day=day,
-        list_path=list_path,
-        candidates=tuple(candidates),
-        updates=tuple(updates),
-        triage=tuple(triage),
-        edit=lambda text: apply_proposal(text, list_path, candidates, updates),
-    )
-    if not proposal.empty:
+    if candidates or updates or triage:
+        if record:  # before publishing: a run that dies after it can still rebuild the PR from the state
+            state.cache_abstracts(p.paper.to_record() for p in [*candidates, *triage, *updates])
+        kept = _carry(open_pull, doc, style, model, state, reviewed, fetch_ids, strict=record)
+        summary.carried = sum(len(k) for k in kept)
+        candidates = sorted([*kept[0], *candidates], key=lambda c: -c.relevance)
+        triage = sorted([*kept[1], *triage], key=lambda c: -c.relevance)
+        updates = [*kept[2], *updates]
+        proposal = Proposal(
+            day=day,
+            list_path=list_path,
+            candidates=tuple(candidates),
+            updates=tuple(updates),
+            triage=tuple(triage),
+            edit=lambda text: apply_proposal(text, list_path, candidates, updates),
+        )
         summary.published = publisher.publish(proposal)
     if not record:
         return summary
-    state.cache_abstracts(_record(c.paper) for c in [*candidates, *triage])
     status = "ok" if result.announced else "not-announced"
     state.record_run(
         started=started, since=since, until=until if result.announced else None, source=source,
         status=status, counts=summary.counts(), decisions=decisions,
     )  # fmt: skip
     return summary
+
+
+def _carry(
+    open_pull: OpenPull,
+    doc: AwesomeList,
+    style: dict[str, str],
+    model: Model,
+    state: State,
+    reviewed: dict[str, tuple[str, str | None]],
+    fetch_ids: Callable[[list[str]], list[Paper]] | None,
+    strict: bool,
+) -> tuple[list[Candidate], list[Candidate], list[Update]]:
+    """The open bot PR's candidates, triage papers and updates, rebuilt from the state's paper cache.
+
+    Papers the list has meanwhile taken in are left out. Papers the cache lacks are fetched by id; when
+    that cannot be done, a real run fails (the PR stays as it is) rather than drop them from the PR.
+    """
+    wanted = sorted(open_pull.all)
+    if not wanted:
+        return [], [], []
+    cached = state.cached_abstracts(wanted)
+    papers = {i: Paper.from_record(r) for i, r in cached.items() if "authors" in r}  # full records only
+    missing = [i for i in wanted if i not in papers]
+    if missing and fetch_ids is not None:
+        papers.update({p.id: p for p in fetch_ids(missing)})
+        state.cache_abstracts(papers[i].to_record() for i in missing if i in papers)
+    if lost := [i for i in wanted if i not in papers]:
+        message = (f"the open bot PR proposes {len(lost)} paper(s) the state has not cached ({', '.join(lost[:5])}) "
+                   "and arXiv was not asked; a rebuilt PR would drop them")  # fmt: skip
+        if strict:
+            raise PublishError(message + ": run online (`--source rss` or `api`) or with the earlier runs' state")
+        log.warning("%s (dry run: shown without them)", message)
+
+    new = [p for i in sorted(open_pull.ids | open_pull.triage) if (p := papers.get(i)) is not None
+           and doc.find(arxiv_id=p.id, title=p.title, authors=p.authors) is None]  # fmt: skip
+    scores = model.score([_record(p) for p in new])
+    proposed = state.proposed_sections(p.id for p in new)
+    candidates, triage = [], []
+    for paper, score in zip(new, scores, strict=True):
+        # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
+        section = proposed.get(paper.id, score.sections[0][0]) if paper.id in open_pull.ids else NEEDS_TRIAGE
+        candidate = _candidate(paper, score, section if section in doc.sections else NEEDS_TRIAGE, style)
+        (triage if candidate.section == NEEDS_TRIAGE else candidates).append(candidate)
+    listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
+    return candidates, triage, _updates(listed, doc, style, set(), reviewed)
+
+
+def _candidate(paper: Paper, score: Score, section: str, style: dict[str, str]) -> Candidate:
+    return Candidate(
+        paper=paper,
+        entry=entry_for(paper, style),
+        section=section,
+        relevance=score.relevance,
+        sections=tuple((n, p) for n, p in score.sections),
+        terms=tuple(score.reasons["terms"]),
+        nearest=tuple(n["title"] for n in score.reasons["nearest"]),
+    )
 
 
 def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], updates: Sequence[Update]) -> str:
@@ -260,6 +346,23 @@ def _updates(
         if new_venue or new_code:
             updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
     return list(updates.values())
+
+
+def exclusion_patterns(phrases: Sequence[str]) -> list[tuple[str, re.Pattern]]:
+    """Each phrase as a whole-word, any-case pattern; the words may be split by any space or a hyphen."""
+    patterns = []
+    for phrase in phrases:
+        words = phrase.split()
+        if words:
+            body = r"[\s-]+".join(re.escape(w) for w in words)
+            patterns.append((" ".join(words), re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)))
+    return patterns
+
+
+def _excluded_by(paper: Paper, patterns: list[tuple[str, re.Pattern]]) -> str | None:
+    """The first excluded phrase in the paper's title or abstract, or None."""
+    text = f"{paper.title}\n{paper.abstract or ''}"
+    return next((phrase for phrase, pattern in patterns if pattern.search(text)), None)
 
 
 def _record(paper: Paper) -> dict:

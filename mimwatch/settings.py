@@ -22,6 +22,7 @@ class Settings:
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
+    exclude: list[str] = field(default_factory=lambda: [])  # phrases that rule a paper out (title or abstract)
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
     schedule: str = "30 20 * * sun,mon,tue,wed,thu"  # cron, in `timezone`: after the 20:00 announcement, Sun-Thu
     timezone: str = "America/New_York"
@@ -66,5 +67,7 @@ def _from_table(table: dict, source: Path) -> Settings:
             raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
         if name == "max_candidates" and not isinstance(value, int):
             raise ConfigError(f"{source}: {key} must be a whole number, not {value!r}")
+        if name == "exclude" and not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{source}: {key} must be a list of phrases (non-empty strings), not {value!r}")
         setattr(settings, name, value)
     return settings

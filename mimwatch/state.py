@@ -75,6 +75,16 @@ class State:
             row = db.execute("SELECT outcome, venue FROM outcomes WHERE id=?", (paper_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def proposed_sections(self, ids: Iterable[str]) -> dict[str, str]:
+        """The section each of these papers was proposed for, when it was."""
+        ids = list(ids)
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                f"SELECT id, section FROM papers WHERE decision='proposed' AND id IN ({','.join('?' * len(ids))})",
+                ids,
+            ).fetchall()
+        return {i: s for i, s in rows if s}
+
     def proposed_venue(self, paper_id: str) -> str | None:
         with closing(self._connect()) as db:
             row = db.execute("SELECT venue FROM papers WHERE id=?", (paper_id,)).fetchone()

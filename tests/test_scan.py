@@ -192,3 +192,91 @@ def test_settings_file_and_cli_override(tmp_path, monkeypatch):
     loose = scan("--source", str(DAILY), "--dry-run", "--threshold", "0.05")
     assert re.search(r"proposed\s+1\n", loose.stderr)  # the CLI's threshold wins; max_candidates still 1
     assert re.search(r"skipped: over --max-candidates\s+2\n", loose.stderr)
+
+
+def test_exclude_phrases_from_settings_and_cli(tmp_path, monkeypatch):
+    (tmp_path / "mimwatch.toml").write_text(
+        f'[mimwatch]\nlist = "{MAY_LIST}"\nexclude = ["bells and whistles"]\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = scan("--source", str(DAILY), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "skipped: excluded phrase 'bells and whistles'  1" in result.stderr  # "Bells-and-Whistles" in Hiera
+    assert re.search(r"proposed\s+2\n", result.stderr) and "Hiera" not in result.stdout
+    cli = scan("--source", str(DAILY), "--dry-run", "--exclude", "SIAMESE", "--exclude", "dropped positions")
+    assert re.search(r"proposed\s+1\n", cli.stderr)  # the CLI's phrases replace the file's: Hiera is back
+    assert "excluded phrase 'SIAMESE'" in cli.stderr and "excluded phrase 'dropped positions'" in cli.stderr
+    assert "Hiera" in cli.stdout and "DropPos" not in cli.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[mimwatch]\nexclude = ["ok", ""]\n', encoding="utf-8")
+    refused = scan("--config", str(bad), "--list", str(MAY_LIST), "--source", str(DAILY))
+    assert refused.exit_code == 1 and "bad.toml: exclude must be a list of phrases" in refused.output
+
+
+def test_excluded_papers_are_judged_again_once_the_phrase_is_gone(world, isolated_home):
+    gh, config = world
+    first = scan("--config", str(config), "--open-pr", "--exclude", "siamese")
+    assert first.exit_code == 0, first.output
+    assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS - {"2305.14344"}
+    second = scan("--config", str(config), "--open-pr")
+    assert second.exit_code == 0, second.output
+    assert len(gh.pulls) == 1 and set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS
+
+
+def _day_one(tmp_path: Path) -> Path:
+    """The daily feed without its Siamese MAE item: what a day before it might have announced."""
+    text = DAILY.read_text(encoding="utf-8")
+    first = text.index("<item>")
+    feed = tmp_path / "day-one.xml"
+    feed.write_text(text[:first] + text[text.index("</item>", first) + len("</item>") :], encoding="utf-8")
+    return feed
+
+
+def test_a_new_day_keeps_the_open_prs_papers(world, isolated_home, tmp_path):
+    gh, config = world
+    first = scan("--config", str(config), "--open-pr", "--source", str(_day_one(tmp_path)))
+    assert first.exit_code == 0, first.output
+    assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS - {"2305.14344"}
+    second = scan("--config", str(config), "--open-pr")  # today's feed: the Siamese MAE is new
+    assert second.exit_code == 0, second.output
+    assert re.search(r"proposed\s+1\n", second.stderr) and re.search(r"kept from the open PR\s+3\n", second.stderr)
+    assert len(gh.pulls) == 1
+    body = gh.pulls[0]["body"]
+    assert set(marker_ids(body)["ids"]) == NEW_IDS and marker_ids(body)["updates"] == ["2205.14540"]
+    assert "DropPos" in body and "Siamese Masked Autoencoders" in body
+    doc = parse(gh.text(gh.pulls[0]["head"]["ref"]))
+    assert all(doc.find(arxiv_id=i) is not None for i in NEW_IDS)
+    assert doc.find(arxiv_id="2309.03576").section == "MIM for Transformers"  # where the first run put it
+    assert doc.find(arxiv_id="2205.14540").venue_tag == "AAAI Workshop'2024"  # the update is kept too
+
+
+def test_open_pr_papers_unknown_to_the_state_stop_the_run_offline(world, isolated_home, tmp_path):
+    gh, config = world
+    assert scan("--config", str(config), "--open-pr", "--source", str(_day_one(tmp_path))).exit_code == 0
+    body = gh.pulls[0]["body"]
+    fresh_state = tmp_path / "lost-state.sqlite"  # e.g. the Action's cache expired
+    result = scan("--config", str(config), "--open-pr", "--source", str(DAILY), "--state", str(fresh_state))
+    assert result.exit_code == 1
+    assert "the open bot PR proposes 3 paper(s) the state has not cached" in result.output
+    assert gh.pulls[0]["body"] == body and len(gh.pulls) == 1  # the PR is left as it was
+
+
+def test_open_pr_papers_unknown_to_the_state_are_fetched_by_id(world, isolated_home, tmp_path, httpserver):
+    from .fakes.arxiv_api import FakeArxivApi, FakeEntry
+
+    gh, config = world
+    assert scan("--config", str(config), "--open-pr", "--source", str(_day_one(tmp_path))).exit_code == 0
+    fake = FakeArxivApi([
+        FakeEntry(id="2309.03576v1", title="DropPos: Pre-Training Vision Transformers by Reconstructing Dropped Positions",
+                  authors=("Haochen Wang", "Junsong Fan")),
+        FakeEntry(id="2306.00989v1", title="Hiera: A Hierarchical Vision Transformer without the Bells-and-Whistles",
+                  authors=("Chaitanya Ryali",)),
+        FakeEntry(id="2205.14540v3", title="SupMAE: Supervised Masked Autoencoders Are Efficient Vision Learners",
+                  comment="Accepted to AAAI 2024 Workshop"),
+    ])  # fmt: skip
+    httpserver.expect_request("/api/query").respond_with_handler(fake)
+    result = scan("--config", str(config), "--open-pr", "--state", str(tmp_path / "lost.sqlite"),
+                  "--api-url", httpserver.url_for("/api/query"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(fake.requests[0]["id_list"].split(",")) == ["2205.14540", "2306.00989", "2309.03576"]
+    assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS and len(gh.pulls) == 1

@@ -1,7 +1,8 @@
 """Publish a proposal as a GitHub pull request with PyGithub (base URL configurable: GitHub Enterprise).
 
 One open bot PR at a time: a rerun updates it (branch rebuilt on the base head, body rewritten) rather
-than opening another. The token is never logged or echoed.
+than opening another; the scan carries the open PR's papers into the new proposal, so none is dropped.
+The token is never logged or echoed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class PullRequestRecord:
     state: str  # open, merged, closed
     ids: tuple[str, ...]
     updates: tuple[str, ...]
+    triage: tuple[str, ...] = ()  # listed in the body for a maintainer to place; not in the diff
     merged_list: str | None = None  # the list as merged, to see which entries the maintainer removed
 
 
@@ -106,6 +108,7 @@ class GitHubPublisher:
                     state="merged" if merged else pr.state,
                     ids=tuple(marks["ids"]),
                     updates=tuple(marks["updates"]),
+                    triage=tuple(marks["triage"]),
                     merged_list=merged_list,
                 )
             )

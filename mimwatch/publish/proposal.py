@@ -11,7 +11,7 @@ from ..awesome.model import Entry
 from ..papers import Paper
 from ..templating import render_template
 
-MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates)\s*(?P<ids>[^>]*?)\s*-->")
+MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ class Proposal:
         return [u.paper.id for u in self.updates]
 
     @property
+    def triage_ids(self) -> list[str]:
+        return [c.paper.id for c in self.triage]
+
+    @property
     def empty(self) -> bool:
         return not self.candidates and not self.updates
 
@@ -68,8 +72,8 @@ class Proposal:
 
 
 def marker_ids(body: str | None) -> dict[str, list[str]]:
-    """The ids a bot PR body says it proposes (`ids`) and updates (`updates`)."""
-    found: dict[str, list[str]] = {"ids": [], "updates": []}
+    """The ids a bot PR body says it proposes (`ids`), updates (`updates`) and leaves to triage (`triage`)."""
+    found: dict[str, list[str]] = {"ids": [], "updates": [], "triage": []}
     for m in MARKER_RE.finditer(body or ""):
         found[m.group("kind")].extend(m.group("ids").split())
     return found
