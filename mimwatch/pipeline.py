@@ -173,6 +173,7 @@ def scan(
             state.cache_abstracts(p.paper.to_record() for p in [*candidates, *triage, *updates])
         kept = _carry(open_pull, doc, style, model, state, reviewed, fetch_ids, strict=record)
         summary.carried = sum(len(k) for k in kept)
+        new_candidates, new_updates = candidates, updates
         candidates = sorted([*kept[0], *candidates], key=lambda c: -c.relevance)
         triage = sorted([*kept[1], *triage], key=lambda c: -c.relevance)
         updates = [*kept[2], *updates]
@@ -183,6 +184,7 @@ def scan(
             updates=tuple(updates),
             triage=tuple(triage),
             edit=lambda text: apply_proposal(text, list_path, candidates, updates),
+            edit_new=lambda text: apply_proposal(text, list_path, new_candidates, new_updates),
         )
         summary.published = publisher.publish(proposal)
     if not record:

@@ -87,6 +87,34 @@ def test_rerun_updates_the_same_pr(fake):
     assert not any(m == "POST" and p.endswith("/pulls") and i > 0 for i, (m, p) in enumerate(fake.log[20:]))
 
 
+def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
+    bot = publisher(fake)
+    first, second = candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One")
+    bot.publish(proposal(first, second))
+    branch = "mimwatch/2024-03-05"
+    edited = fake.text(branch)
+    start = edited.index("* **Second One**")
+    edited = edited[:start] + edited[edited.index("\n\n", start) + 2 :]  # they drop the second paper
+    edited = edited.replace("New Masked Paper**", "New Masked Paper (MNP)**")  # and fix a title
+    fake.edit_branch(branch, edited)
+    fake.push_to_main(LIST.replace("## Contribution\n", "## Contribution\n\nThanks.\n"))  # main moves on
+    third = candidate("2403.00003", "Third Paper")
+    carried = (first, second, third)
+    again = bot.publish(Proposal(
+        day=date(2024, 3, 6), list_path="README.md", candidates=carried,
+        edit=lambda text: apply_proposal(text, "README.md", carried, ()),
+        edit_new=lambda text: apply_proposal(text, "README.md", (third,), ()),
+    ))  # fmt: skip
+    assert not again.created and again.branch == branch and len(fake.pulls) == 1
+    text = fake.text(branch)
+    assert text == apply_proposal(edited, "README.md", (third,), ())  # their version plus the new entry
+    assert "New Masked Paper (MNP)" in text and "Second One" not in text and "Third Paper" in text
+    assert "Thanks." not in text  # their branch is not rebuilt on the moved main
+    assert fake.messages[fake.branches[branch]].startswith("mimwatch: ")
+    assert marker_ids(fake.pulls[0]["body"])["ids"] == ["2403.00001", "2403.00002", "2403.00003"]
+    # At merge, the dropped paper is learned as rejected: its id is in the body, its entry is not in the list.
+
+
 def test_base_branch_moved_mid_run(fake):
     moved = LIST.replace("## Contribution\n", "## Contribution\n\nThanks to everyone.\n")
     fake.after_put.append(lambda: fake.push_to_main(moved))

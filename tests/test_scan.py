@@ -280,3 +280,18 @@ def test_open_pr_papers_unknown_to_the_state_are_fetched_by_id(world, isolated_h
     assert result.exit_code == 0, result.output
     assert sorted(fake.requests[0]["id_list"].split(",")) == ["2205.14540", "2306.00989", "2309.03576"]
     assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS and len(gh.pulls) == 1
+
+
+def test_a_maintainers_edit_of_the_pr_survives_the_next_scan(world, isolated_home, tmp_path):
+    gh, config = world
+    assert scan("--config", str(config), "--open-pr", "--source", str(_day_one(tmp_path))).exit_code == 0
+    branch = gh.pulls[0]["head"]["ref"]
+    text = gh.text(branch)
+    start = text.index("* **DropPos**")
+    gh.edit_branch(branch, text[:start] + text[text.index("\n* ", start) + 1 :])  # they reject DropPos
+    result = scan("--config", str(config), "--open-pr")
+    assert result.exit_code == 0, result.output
+    doc = parse(gh.text(branch))
+    assert doc.find(arxiv_id="2309.03576") is None  # not put back
+    assert doc.find(arxiv_id="2306.00989") is not None and doc.find(arxiv_id="2305.14344") is not None
+    assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS  # at merge, DropPos is learned as rejected

@@ -2,6 +2,7 @@
 
 One open bot PR at a time: a rerun updates it (branch rebuilt on the base head, body rewritten) rather
 than opening another; the scan carries the open PR's papers into the new proposal, so none is dropped.
+A branch a maintainer has committed to is never rebuilt: the run's new entries go on top of their edits.
 The token is never logged or echoed.
 """
 
@@ -15,7 +16,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from ..errors import PublishError
-from .proposal import Proposal, marker_ids
+from .proposal import TITLE_PREFIX, Proposal, marker_ids
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ class GitHubPublisher:
     def publish(self, proposal: Proposal) -> Published:
         """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
         existing = self._open_bot_pull()
+        if existing and self._edited_by_hand(existing.head.ref):
+            return self._publish_on_edited(existing, proposal)
         branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"
         for attempt in range(1, 4):
             text, head = self.read_list()
@@ -128,12 +131,7 @@ class GitHubPublisher:
             self._point_branch(branch, head)
             blob = self._file_at(branch)[1]
             try:
-                self._call(
-                    lambda blob=blob, new_text=new_text: self.repo.update_file(
-                        self.list_path, proposal.title(), new_text, blob, branch=branch
-                    ),
-                    f"commit to {branch}",
-                )
+                self._commit(branch, proposal, new_text, blob)
             except _StaleSha:
                 log.warning("%s changed while committing (try %d); rebuilding the edit", branch, attempt)
                 continue
@@ -143,8 +141,7 @@ class GitHubPublisher:
         else:
             raise PublishError(f"the base branch of {self.repo_name} kept moving; run again later")
         if existing:
-            self._call(lambda: existing.edit(title=proposal.title(), body=proposal.body()), f"PR #{existing.number}")
-            pr, created = existing, False
+            pr, created = self._rewrite_pull(existing, proposal), False
         else:
             pr = self._call(
                 lambda: self.repo.create_pull(
@@ -156,6 +153,43 @@ class GitHubPublisher:
         if self.labels:
             self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
         return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
+
+    def _edited_by_hand(self, branch: str) -> bool:
+        head = self._call(lambda: self.repo.get_branch(branch), f"branch {branch}").commit
+        message = self._call(lambda: head.commit.message, f"the head commit of {branch}")
+        return not message.startswith(TITLE_PREFIX)  # the bot's commits carry the PR title
+
+    def _publish_on_edited(self, pr: PullRequest, proposal: Proposal) -> Published:
+        """Add this run's entries on top of a maintainer's edits of the PR branch; never move or rebuild it."""
+        branch = pr.head.ref
+        log.warning("a maintainer has committed to %s: adding the new entries on top, not rebuilding it", branch)
+        edit_new = proposal.edit_new or proposal.edit
+        for attempt in range(1, 4):
+            text, blob = self._file_at(branch)
+            new_text = edit_new(text)
+            if new_text == text:
+                break  # nothing of this run changes their version (e.g. they added the entries themselves)
+            try:
+                self._commit(branch, proposal, new_text, blob)
+                break
+            except _StaleSha:
+                log.warning("%s changed while committing (try %d); adding the entries again", branch, attempt)
+        else:
+            raise PublishError(f"{branch} kept changing while mimwatch committed to it; run again later")
+        self._rewrite_pull(pr, proposal)
+        if self.labels:
+            self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
+        return Published(number=pr.number, url=pr.html_url, branch=branch, created=False)
+
+    def _commit(self, branch: str, proposal: Proposal, text: str, blob: str) -> None:
+        self._call(
+            lambda: self.repo.update_file(self.list_path, proposal.title(), text, blob, branch=branch),
+            f"commit to {branch}",
+        )
+
+    def _rewrite_pull(self, pr: PullRequest, proposal: Proposal) -> PullRequest:
+        self._call(lambda: pr.edit(title=proposal.title(), body=proposal.body()), f"PR #{pr.number}")
+        return pr
 
     def _base_head(self) -> str:
         branch = self.repo.default_branch

@@ -11,6 +11,7 @@ from ..awesome.model import Entry
 from ..papers import Paper
 from ..templating import render_template
 
+TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
 MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
 
 
@@ -42,6 +43,8 @@ class Proposal:
     triage: tuple[Candidate, ...] = ()
     # Re-applies the change to a list text: the base branch may have moved since the scan read it.
     edit: Callable[[str], str] = field(default=lambda text: text, compare=False)
+    # This run's own change (without what the open PR carried): for a PR branch a maintainer has edited.
+    edit_new: Callable[[str], str] | None = field(default=None, compare=False)
 
     @property
     def ids(self) -> list[str]:
@@ -65,7 +68,7 @@ class Proposal:
             parts.append(f"{len(self.candidates)} new paper{'s' if len(self.candidates) != 1 else ''}")
         if self.updates:
             parts.append(f"{len(self.updates)} update{'s' if len(self.updates) != 1 else ''}")
-        return f"mimwatch: {' and '.join(parts) or 'no changes'} ({self.day.isoformat()})"
+        return f"{TITLE_PREFIX}{' and '.join(parts) or 'no changes'} ({self.day.isoformat()})"
 
     def body(self) -> str:
         return render_template("pr_body.md.j2", proposal=self)

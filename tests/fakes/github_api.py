@@ -19,6 +19,7 @@ class FakeGitHub:
     default_branch: str = "main"
     base: str = ""  # set to the server's URL by the test
     commits: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> {path: text}
+    messages: dict[str, str] = field(default_factory=dict)  # sha -> commit message
     branches: dict[str, str] = field(default_factory=dict)  # name -> sha
     pulls: list[dict] = field(default_factory=list)
     faults: list[tuple[str, str, int, dict, dict]] = field(
@@ -44,6 +45,10 @@ class FakeGitHub:
     def push_to_main(self, text: str) -> None:
         self.branches[self.default_branch] = self._commit({self.list_path: text})
 
+    def edit_branch(self, branch: str, text: str, message: str = "Update README.md") -> None:
+        """A maintainer's commit to a branch (GitHub's web editor gives it this message)."""
+        self.branches[branch] = self._commit({self.list_path: text}, message)
+
     def merge(self, number: int, text: str | None = None) -> None:
         pr = self._pull(number)
         merged_text = text if text is not None else self.commits[self.branches[pr["head"]["ref"]]][self.list_path]
@@ -54,9 +59,10 @@ class FakeGitHub:
     def close(self, number: int) -> None:
         self._pull(number).update(state="closed", merged=False)
 
-    def _commit(self, files: dict[str, str]) -> str:
+    def _commit(self, files: dict[str, str], message: str = "Update README.md") -> str:
         sha = hashlib.sha1(json.dumps([len(self.commits), files]).encode()).hexdigest()
         self.commits[sha] = dict(files)
+        self.messages[sha] = message
         return sha
 
     def _pull(self, number: int) -> dict:
@@ -80,7 +86,9 @@ class FakeGitHub:
             sha = self.branches.get(m.group(1))
             if sha is None:
                 return self._json({"message": "Branch not found"}, 404)
-            return self._json({"name": m.group(1), "commit": {"sha": sha, "url": f"{self.base}{rp}/commits/{sha}"}})
+            return self._json({"name": m.group(1), "commit": self._commit_json(sha)})
+        if method == "GET" and (m := re.fullmatch(rp + r"/commits/([0-9a-f]+)", path)):
+            return self._json(self._commit_json(m.group(1)))
         if method == "GET" and (m := re.fullmatch(rp + r"/contents/(.+)", path)):
             ref = request.args.get("ref", self.default_branch)
             sha = self.branches.get(ref, ref)
@@ -109,7 +117,7 @@ class FakeGitHub:
             if payload.get("sha") != current:
                 return self._json({"message": f"README.md does not match {payload.get('sha')}"}, 409)
             files[m.group(1)] = base64.b64decode(payload["content"]).decode("utf-8")
-            sha = self._commit(files)
+            sha = self._commit(files, payload.get("message", ""))
             self.branches[branch] = sha
             for hook in self.after_put:
                 hook()
@@ -157,6 +165,10 @@ class FakeGitHub:
                 "owner": {"login": self.owner}, "default_branch": self.default_branch,
                 "url": f"{self.base}{self.repo_path}",
                 "html_url": f"https://github.example/{self.owner}/{self.name}"}  # fmt: skip
+
+    def _commit_json(self, sha: str) -> dict:
+        url = f"{self.base}{self.repo_path}/commits/{sha}"
+        return {"sha": sha, "url": url, "commit": {"message": self.messages.get(sha, ""), "url": url}}
 
     def _ref(self, name: str, sha: str) -> dict:
         url = f"{self.base}{self.repo_path}/git/refs/heads/{name}"
