@@ -662,8 +662,10 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
 
     github = None
     if repo and (mode == "open-pr" or not list_path):
-        github = GitHubPublisher(repo, token or "", settings.list_path, github_url or settings.github_url,
-                                 tuple(settings.labels), settings.branch_prefix)  # fmt: skip
+        url = github_url or settings.github_url
+        delay = config.github_delay(url)
+        github = GitHubPublisher(repo, token or "", settings.list_path, url, tuple(settings.labels),
+                                 settings.branch_prefix, delay, delay)  # fmt: skip
     if git_repo:
         local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix)
         list_text, shown_path = local.read_list(), local.list_path

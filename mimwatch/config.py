@@ -38,6 +38,15 @@ def request_delay(url: str) -> float:
     return max(delay, 0.0)
 
 
+def github_delay(url: str) -> float | None:
+    """Seconds between GitHub requests: PyGithub's own pacing (None) towards github.com, where secondary
+    rate limits apply; elsewhere (GitHub Enterprise, a local fake) `MIMWATCH_REQUEST_DELAY` when set."""
+    host = urlparse(url).hostname or ""
+    if host.endswith("github.com") or "MIMWATCH_REQUEST_DELAY" not in os.environ:
+        return None
+    return max(float(os.environ["MIMWATCH_REQUEST_DELAY"]), 0.0)
+
+
 def retry_base(default: float = 3.0) -> float:
     """Seconds before the first retry (doubling after each failure): `MIMWATCH_RETRY_BASE`."""
     return max(float(os.environ.get("MIMWATCH_RETRY_BASE", default)), 0.0)

@@ -40,6 +40,7 @@ class ScanSummary:
     updates: int = 0
     triage: int = 0
     carried: int = 0  # papers of the open bot PR kept in its rebuilt proposal
+    deferred: int = 0  # relevant papers over --max-candidates, left to the next run
     skipped: Counter = field(default_factory=Counter)
     published: str = ""  # PR URL, local branch, or "dry run"
     window: str = ""
@@ -47,7 +48,7 @@ class ScanSummary:
     def counts(self) -> dict:
         return {
             "fetched": self.fetched, "new": self.new, "relevant": self.relevant, "proposed": self.proposed,
-            "updates": self.updates, "triage": self.triage, "carried": self.carried,
+            "updates": self.updates, "triage": self.triage, "carried": self.carried, "deferred": self.deferred,
             "skipped": dict(self.skipped),
         }  # fmt: skip
 
@@ -57,6 +58,8 @@ class ScanSummary:
                 ("needs triage", self.triage)]  # fmt: skip
         if self.carried:
             rows.append(("kept from the open PR", self.carried))
+        if self.deferred:
+            rows.append(("deferred (over --max-candidates)", self.deferred))
         rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
         if not self.announced:
             rows.append(("note", "nothing announced yet (weekend, holiday or before 20:00 US Eastern)"))
@@ -118,13 +121,16 @@ def scan(
     open_pull = publisher.open_pull()
     in_open_prs = open_pull.all
     excluded = exclusion_patterns(exclude)
-    earlier, reviewed = state.known(p.id for p in [*result.papers, *result.updates])
+    # Relevant papers an earlier run had no room for (over --max-candidates) join today's.
+    deferred = {r["id"]: Paper.from_record(r) for r in state.deferred_papers()}
+    arrived = [*deferred.values(), *(p for p in result.papers if p.id not in deferred)]
+    earlier, reviewed = state.known(p.id for p in [*arrived, *result.updates])
 
     fresh: list[Paper] = []
     listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
     decisions: list[PaperDecision] = []
     seen: set[str] = set()
-    for paper in result.papers:
+    for paper in arrived:
         reason = _known(paper, doc, in_open_prs, earlier, reviewed, seen, style)
         seen.add(paper.id)
         if reason:
@@ -149,7 +155,12 @@ def scan(
         if score.relevance < cut:
             decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
     if len(ranked) > max_candidates:
-        summary.skipped["over --max-candidates"] += len(ranked) - max_candidates
+        # Not dropped: recorded (with their records cached) and judged again by the next run.
+        summary.deferred = len(ranked) - max_candidates
+        later = ranked[max_candidates:]
+        decisions.extend(_decision(p, s.relevance, None, "deferred") for p, s in later)
+        if record:
+            state.cache_abstracts(p.to_record() for p, _ in later)
         ranked = ranked[:max_candidates]
 
     candidates, triage = [], []

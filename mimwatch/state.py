@@ -75,6 +75,15 @@ class State:
             row = db.execute("SELECT outcome, venue FROM outcomes WHERE id=?", (paper_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def deferred_papers(self) -> list[dict]:
+        """Cached records of relevant papers an earlier run left over (over its --max-candidates), best first."""
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT a.record FROM papers p JOIN abstracts a ON a.id = p.id WHERE p.decision='deferred'"
+                " ORDER BY p.relevance DESC, p.id"
+            ).fetchall()
+        return [json.loads(r) for (r,) in rows]
+
     def proposed_sections(self, ids: Iterable[str]) -> dict[str, str]:
         """The section each of these papers was proposed for, when it was."""
         ids = list(ids)

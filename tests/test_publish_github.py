@@ -205,3 +205,13 @@ def test_reviewed_pulls_are_learned_once(fake, tmp_path):
     assert bot.bot_pulls(skip=state.reviewed_pulls()) == []  # nothing new to learn
     assert len([1 for method, path in fake.log if method == "GET" and "/contents/" in path]) == reads
     assert state.outcome("2403.00001")[0] == "accepted"
+
+
+def test_pacing_towards_github_com_is_pygithubs_own(monkeypatch):
+    from mimwatch import config
+
+    monkeypatch.setenv("MIMWATCH_REQUEST_DELAY", "0")
+    assert config.github_delay("https://api.github.com") is None  # secondary rate limits: never faster
+    assert config.github_delay("http://127.0.0.1:8080") == 0.0
+    monkeypatch.delenv("MIMWATCH_REQUEST_DELAY")
+    assert config.github_delay("https://github.example.org/api/v3") is None

@@ -191,7 +191,7 @@ def test_settings_file_and_cli_override(tmp_path, monkeypatch):
     assert re.search(r"proposed\s+0\n", strict.stderr)  # threshold 0.999 from the settings file
     loose = scan("--source", str(DAILY), "--dry-run", "--threshold", "0.05")
     assert re.search(r"proposed\s+1\n", loose.stderr)  # the CLI's threshold wins; max_candidates still 1
-    assert re.search(r"skipped: over --max-candidates\s+2\n", loose.stderr)
+    assert re.search(r"deferred \(over --max-candidates\)\s+2\n", loose.stderr)
 
 
 def test_exclude_phrases_from_settings_and_cli(tmp_path, monkeypatch):
@@ -295,3 +295,16 @@ def test_a_maintainers_edit_of_the_pr_survives_the_next_scan(world, isolated_hom
     assert doc.find(arxiv_id="2309.03576") is None  # not put back
     assert doc.find(arxiv_id="2306.00989") is not None and doc.find(arxiv_id="2305.14344") is not None
     assert set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS  # at merge, DropPos is learned as rejected
+
+
+def test_papers_over_max_candidates_are_deferred_not_dropped(world, isolated_home):
+    gh, config = world
+    first = scan("--config", str(config), "--open-pr", "--max-candidates", "1")
+    assert first.exit_code == 0, first.output
+    assert re.search(r"deferred \(over --max-candidates\)\s+2\n", first.stderr)
+    assert len(marker_ids(gh.pulls[0]["body"])["ids"]) == 1
+    quiet_day = FEEDS / "rss-empty-weekend.xml"  # nothing new announced: the deferred papers still come
+    second = scan("--config", str(config), "--open-pr", "--source", str(quiet_day))
+    assert second.exit_code == 0, second.output
+    assert re.search(r"proposed\s+2\n", second.stderr) and "deferred (" not in second.stderr
+    assert len(gh.pulls) == 1 and set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS
