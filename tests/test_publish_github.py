@@ -215,3 +215,19 @@ def test_pacing_towards_github_com_is_pygithubs_own(monkeypatch):
     assert config.github_delay("http://127.0.0.1:8080") == 0.0
     monkeypatch.delenv("MIMWATCH_REQUEST_DELAY")
     assert config.github_delay("https://github.example.org/api/v3") is None
+
+
+def test_a_branch_left_on_the_base_is_rebuilt_not_treated_as_edited(fake):
+    bot = publisher(fake)
+    first = candidate("2403.00001", "New Masked Paper")
+    bot.publish(proposal(first))
+    fake.branches["mimwatch/2024-03-05"] = fake.branches["main"]  # a run died after moving the branch
+    second = candidate("2403.00002", "Second One")
+    both = (first, second)
+    bot.publish(Proposal(
+        day=date(2024, 3, 6), list_path="README.md", candidates=both,
+        edit=lambda text: apply_proposal(text, "README.md", both, ()),
+        edit_new=lambda text: apply_proposal(text, "README.md", (second,), ()),
+    ))  # fmt: skip
+    text = fake.text("mimwatch/2024-03-05")
+    assert "New Masked Paper" in text and "Second One" in text  # the carried entry is back

@@ -15,6 +15,7 @@ from github import Auth, Github, GithubException, UnknownObjectException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
+from ..awesome import parse
 from ..errors import PublishError
 from .proposal import TITLE_PREFIX, Proposal, marker_ids
 
@@ -120,7 +121,7 @@ class GitHubPublisher:
     def publish(self, proposal: Proposal) -> Published:
         """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
         existing = self._open_bot_pull()
-        if existing and self._edited_by_hand(existing.head.ref):
+        if existing and self._edited_by_hand(existing.head.ref, proposal):
             return self._publish_on_edited(existing, proposal)
         branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"
         for attempt in range(1, 4):
@@ -154,10 +155,16 @@ class GitHubPublisher:
             self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
         return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
 
-    def _edited_by_hand(self, branch: str) -> bool:
+    def _edited_by_hand(self, branch: str, proposal: Proposal) -> bool:
+        """The head commit is not the bot's (its commits carry the PR title), and the branch still holds
+        some of the proposed entries: a branch left on a base commit (a run that died between moving the
+        branch and committing) holds none and is rebuilt."""
         head = self._call(lambda: self.repo.get_branch(branch), f"branch {branch}").commit
         message = self._call(lambda: head.commit.message, f"the head commit of {branch}")
-        return not message.startswith(TITLE_PREFIX)  # the bot's commits carry the PR title
+        if message.startswith(TITLE_PREFIX):
+            return False
+        doc = parse(self._file_at(branch)[0], self.list_path)
+        return any(doc.find(arxiv_id=i) is not None for i in proposal.ids)
 
     def _publish_on_edited(self, pr: PullRequest, proposal: Proposal) -> Published:
         """Add this run's entries on top of a maintainer's edits of the PR branch; never move or rebuild it."""
