@@ -528,7 +528,11 @@ _run_options = _stack(
 )
 @_target_options
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Relevance threshold [the model's own].")
-@click.option("--max-candidates", type=click.IntRange(1), help="At most this many new papers per run [25].")
+@click.option(
+    "--max-candidates",
+    type=click.IntRange(1),
+    help="At most this many new papers per run; the rest wait for the next [25].",
+)
 @click.option(
     "--exclude",
     multiple=True,
