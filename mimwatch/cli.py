@@ -196,16 +196,13 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     if until and not since:
         raise click.UsageError("--until goes with --since")
     cats = _split_values((categories,))
-    backoff = Backoff(base=config.retry_base())
     style = list_style(load(list_path)) if list_path else {}
     progress = _Progress()
     if since:
         cache = None if no_cache else PageCache(config.cache_path())
-        api = ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
-        papers = api.search(since.date(), until.date() if until else None, cats, progress=progress)
+        papers = _api(api_url, cache).search(since.date(), until.date() if until else None, cats, progress=progress)
     elif ids:
-        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=backoff)
-        papers = api.fetch_ids(_split_values(ids), progress=progress)
+        papers = _api(api_url).fetch_ids(_split_values(ids), progress=progress)
     else:
         result = FeedSource(base_url=feed_url, categories=cats).fetch() if use_feed else read_source_file(source_file)
         if not result.announced:
@@ -303,9 +300,7 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
             click.echo(f"the model already knows every entry and section of {list_path}")
             return
         api_url = os.environ.get("MIMWATCH_ARXIV_API_URL", DEFAULT_API_URL)
-        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url),
-                        backoff=Backoff(base=config.retry_base()))  # fmt: skip
-        followed = follow_list(model, doc, State(config.state_path()), api.fetch_ids)
+        followed = follow_list(model, doc, State(config.state_path()), _api(api_url).fetch_ids)
         followed.save(out or config.home_dir() / "model")
         click.echo(f"refit the model to {list_path} ({changes.describe()}); wrote {out or config.home_dir() / 'model'}")
         return
@@ -467,9 +462,8 @@ def corpus_build(list_path, out, api_url):
     doc = load(list_path)
     ids = sorted({e.arxiv_id for e in doc.entries if e.arxiv_id})
     missing = len({e.title for e in doc.entries if not e.arxiv_id})
-    api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url), backoff=Backoff(config.retry_base()))
     progress = _Progress()
-    papers = api.fetch_ids(ids, progress=progress)
+    papers = _api(api_url).fetch_ids(ids, progress=progress)
     progress.close()
     opener = gzip.open if str(out).endswith(".gz") else open
     tmp = Path(out).with_name(Path(out).name + ".tmp")
@@ -577,19 +571,17 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
 
     source = source_opt or ("api" if since else "rss")
     cats = settings.categories
-    backoff = Backoff(base=config.retry_base())
     online = source in ("rss", "api")
     model = _follow(model, target.list_text, state, api_url if online else None, save=mode != "dry-run")
     window_since = window_until = None
     if source == "rss":
-        result = FeedSource(base_url=feed_url, categories=cats, backoff=backoff).fetch()
+        result = FeedSource(base_url=feed_url, categories=cats, backoff=Backoff(base=config.retry_base())).fetch()
     elif source == "api":
         window_since = since.date() if since else (state.last_successful_until() or today - timedelta(days=1))
         window_until = until.date() if until else today
         if window_since > window_until:
             raise click.UsageError(f"--since {window_since} is after --until {window_until}")
-        api = ApiSource(base_url=api_url, cache=PageCache(config.cache_path()),
-                        delay_seconds=config.request_delay(api_url), backoff=backoff)  # fmt: skip
+        api = _api(api_url, PageCache(config.cache_path()))
         papers = list(api.search(window_since, window_until, cats, progress=_Progress()))
         from .sources.feed import FeedResult
 
@@ -618,9 +610,7 @@ def _follow(model, list_text: str, state, api_url: str | None, save: bool):  # n
 
     fetch = None
     if api_url:
-        api = ApiSource(base_url=api_url, delay_seconds=config.request_delay(api_url),
-                        backoff=Backoff(base=config.retry_base(), attempts=2))  # fmt: skip
-        fetch = api.fetch_ids
+        fetch = _api(api_url, attempts=2).fetch_ids
     followed = follow_list(model, parse_list(list_text), state, fetch)
     if followed is not model and save:
         followed.save(config.home_dir() / "model")
@@ -753,10 +743,10 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
     _emit_summary("mimwatch refresh", summary.table())
 
 
-def _api(api_url: str) -> ApiSource:
-    """The arXiv API source, paced for arxiv.org (see config.request_delay)."""
-    delay = config.request_delay(api_url)
-    return ApiSource(base_url=api_url, delay_seconds=delay, backoff=Backoff(config.retry_base()))
+def _api(api_url: str, cache: PageCache | None = None, attempts: int = Backoff.attempts) -> ApiSource:
+    """The arXiv API source, paced for arxiv.org (see config.request_delay), with the configured backoff."""
+    backoff = Backoff(base=config.retry_base(), attempts=attempts)
+    return ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
 
 
 @main.command()
