@@ -182,7 +182,7 @@ def scan(
     if candidates or updates or triage:
         if record:  # before publishing: a run that dies after it can still rebuild the PR from the state
             state.cache_abstracts(p.paper.to_record() for p in [*candidates, *triage, *updates])
-        kept = _carry(open_pull, doc, style, model, state, reviewed, fetch_ids, strict=record)
+        kept = _carry(open_pull, doc, style, model, state, reviewed, fetch_ids, record)
         summary.carried = sum(len(k) for k in kept)
         new_candidates, new_updates = candidates, updates
         candidates = sorted([*kept[0], *candidates], key=lambda c: -c.relevance)
@@ -216,12 +216,13 @@ def _carry(
     state: State,
     reviewed: dict[str, tuple[str, str | None]],
     fetch_ids: Callable[[list[str]], list[Paper]] | None,
-    strict: bool,
+    record: bool,
 ) -> tuple[list[Candidate], list[Candidate], list[Update]]:
     """The open bot PR's candidates, triage papers and updates, rebuilt from the state's paper cache.
 
-    Papers the list has meanwhile taken in are left out. Papers the cache lacks are fetched by id; when
-    that cannot be done, a real run fails (the PR stays as it is) rather than drop them from the PR.
+    Papers the list has meanwhile taken in are left out. Papers the cache lacks are fetched by id (and
+    cached, unless `record` is off: a dry run); when that cannot be done, a real run fails (the PR stays
+    as it is) rather than drop them from the PR, and a dry run warns.
     """
     wanted = sorted(open_pull.all)
     if not wanted:
@@ -231,11 +232,12 @@ def _carry(
     missing = [i for i in wanted if i not in papers]
     if missing and fetch_ids is not None:
         papers.update({p.id: p for p in fetch_ids(missing)})
-        state.cache_abstracts(papers[i].to_record() for i in missing if i in papers)
+        if record:
+            state.cache_abstracts(papers[i].to_record() for i in missing if i in papers)
     if lost := [i for i in wanted if i not in papers]:
         message = (f"the open bot PR proposes {len(lost)} paper(s) the state has not cached ({', '.join(lost[:5])}) "
                    "and arXiv was not asked; a rebuilt PR would drop them")  # fmt: skip
-        if strict:
+        if record:
             raise PublishError(message + ": run online (`--source rss` or `api`) or with the earlier runs' state")
         log.warning("%s (dry run: shown without them)", message)
 

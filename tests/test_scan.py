@@ -308,3 +308,23 @@ def test_papers_over_max_candidates_are_deferred_not_dropped(world, isolated_hom
     assert second.exit_code == 0, second.output
     assert re.search(r"proposed\s+2\n", second.stderr) and "deferred (" not in second.stderr
     assert len(gh.pulls) == 1 and set(marker_ids(gh.pulls[0]["body"])["ids"]) == NEW_IDS
+
+
+def test_dry_run_fetching_open_pr_papers_caches_nothing(world, isolated_home, tmp_path, httpserver):
+    from mimwatch.state import State
+
+    from .fakes.arxiv_api import FakeArxivApi, FakeEntry
+
+    gh, config = world
+    assert scan("--config", str(config), "--open-pr", "--source", str(_day_one(tmp_path))).exit_code == 0
+    other = tmp_path / "other.sqlite"
+    State(other)  # a state that exists but has never seen this PR
+    fake = FakeArxivApi([FakeEntry(id="2309.03576v1", title="DropPos"), FakeEntry(id="2306.00989v1", title="Hiera"),
+                         FakeEntry(id="2205.14540v3", title="SupMAE")])  # fmt: skip
+    httpserver.expect_request("/api/query").respond_with_handler(fake)
+    result = scan("--config", str(config), "--dry-run", "--state", str(other),
+                  "--api-url", httpserver.url_for("/api/query"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fake.requests  # the open PR's papers were fetched to show the whole PR
+    with sqlite3.connect(other) as db:
+        assert db.execute("SELECT COUNT(*) FROM abstracts").fetchone() == (0,)  # a dry run writes nothing
