@@ -165,8 +165,8 @@ def scan(
 
     candidates, triage = [], []
     for paper, score in ranked:
-        section = score.section if score.section in doc.sections else NEEDS_TRIAGE
-        candidate = _candidate(paper, score, section, style)
+        candidate = _candidate(paper, score, score.section, doc, style)
+        section = candidate.section
         if section == NEEDS_TRIAGE:
             triage.append(candidate)
             decisions.append(_decision(paper, score.relevance, None, "triage"))
@@ -249,17 +249,18 @@ def _carry(
     for paper, score in zip(new, scores, strict=True):
         # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
         section = proposed.get(paper.id, score.sections[0][0]) if paper.id in open_pull.ids else NEEDS_TRIAGE
-        candidate = _candidate(paper, score, section if section in doc.sections else NEEDS_TRIAGE, style)
+        candidate = _candidate(paper, score, section, doc, style)
         (triage if candidate.section == NEEDS_TRIAGE else candidates).append(candidate)
     listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
     return candidates, triage, _updates(listed, doc, style, set(), reviewed)
 
 
-def _candidate(paper: Paper, score: Score, section: str, style: dict[str, str]) -> Candidate:
+def _candidate(paper: Paper, score: Score, section: str, doc: AwesomeList, style: dict[str, str]) -> Candidate:
+    """The paper as a proposal for `section`; for triage when the list has no such section."""
     return Candidate(
         paper=paper,
         entry=entry_for(paper, style),
-        section=section,
+        section=section if section in doc.sections else NEEDS_TRIAGE,
         relevance=score.relevance,
         sections=tuple((n, p) for n, p in score.sections),
         terms=tuple(score.reasons["terms"]),
