@@ -121,9 +121,28 @@ class GitHubPublisher:
     def publish(self, proposal: Proposal) -> Published:
         """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
         existing = self._open_bot_pull()
-        if existing and self._edited_by_hand(existing.head.ref, proposal):
-            return self._publish_on_edited(existing, proposal)
         branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"
+        if existing and self._edited_by_hand(branch, proposal):
+            self._add_on_top(branch, proposal)
+        else:
+            self._rebuild(branch, proposal)
+        if existing:
+            pr, created = existing, False
+            self._call(lambda: pr.edit(title=proposal.title(), body=proposal.body()), f"PR #{pr.number}")
+        else:
+            pr = self._call(
+                lambda: self.repo.create_pull(
+                    base=self.repo.default_branch, head=branch, title=proposal.title(), body=proposal.body()
+                ),
+                "opening the pull request",
+            )
+            created = True
+        if self.labels:
+            self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
+        return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
+
+    def _rebuild(self, branch: str, proposal: Proposal) -> None:
+        """Point `branch` at the base head and commit the whole proposal there; again if the base moves."""
         for attempt in range(1, 4):
             text, head = self.read_list()
             new_text = proposal.edit(text)
@@ -137,23 +156,9 @@ class GitHubPublisher:
                 log.warning("%s changed while committing (try %d); rebuilding the edit", branch, attempt)
                 continue
             if self._base_head() == head:
-                break
+                return
             log.warning("the base branch moved while committing (try %d); rebuilding the edit on it", attempt)
-        else:
-            raise PublishError(f"the base branch of {self.repo_name} kept moving; run again later")
-        if existing:
-            pr, created = self._rewrite_pull(existing, proposal), False
-        else:
-            pr = self._call(
-                lambda: self.repo.create_pull(
-                    base=self.repo.default_branch, head=branch, title=proposal.title(), body=proposal.body()
-                ),
-                "opening the pull request",
-            )
-            created = True
-        if self.labels:
-            self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
-        return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
+        raise PublishError(f"the base branch of {self.repo_name} kept moving; run again later")
 
     def _edited_by_hand(self, branch: str, proposal: Proposal) -> bool:
         """The head commit is not the bot's (its commits carry the PR title), and the branch still holds
@@ -166,37 +171,27 @@ class GitHubPublisher:
         doc = parse(self._file_at(branch)[0], self.list_path)
         return any(doc.find(arxiv_id=i) is not None for i in proposal.ids)
 
-    def _publish_on_edited(self, pr: PullRequest, proposal: Proposal) -> Published:
+    def _add_on_top(self, branch: str, proposal: Proposal) -> None:
         """Add this run's entries on top of a maintainer's edits of the PR branch; never move or rebuild it."""
-        branch = pr.head.ref
         log.warning("a maintainer has committed to %s: adding the new entries on top, not rebuilding it", branch)
         edit_new = proposal.edit_new or proposal.edit
         for attempt in range(1, 4):
             text, blob = self._file_at(branch)
             new_text = edit_new(text)
             if new_text == text:
-                break  # nothing of this run changes their version (e.g. they added the entries themselves)
+                return  # nothing of this run changes their version (e.g. they added the entries themselves)
             try:
                 self._commit(branch, proposal, new_text, blob)
-                break
+                return
             except _StaleSha:
                 log.warning("%s changed while committing (try %d); adding the entries again", branch, attempt)
-        else:
-            raise PublishError(f"{branch} kept changing while mimwatch committed to it; run again later")
-        self._rewrite_pull(pr, proposal)
-        if self.labels:
-            self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
-        return Published(number=pr.number, url=pr.html_url, branch=branch, created=False)
+        raise PublishError(f"{branch} kept changing while mimwatch committed to it; run again later")
 
     def _commit(self, branch: str, proposal: Proposal, text: str, blob: str) -> None:
         self._call(
             lambda: self.repo.update_file(self.list_path, proposal.title(), text, blob, branch=branch),
             f"commit to {branch}",
         )
-
-    def _rewrite_pull(self, pr: PullRequest, proposal: Proposal) -> PullRequest:
-        self._call(lambda: pr.edit(title=proposal.title(), body=proposal.body()), f"PR #{pr.number}")
-        return pr
 
     def _base_head(self) -> str:
         branch = self.repo.default_branch
