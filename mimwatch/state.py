@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,7 +35,7 @@ class PaperDecision:
     title: str
     relevance: float | None
     section: str | None
-    decision: str  # proposed, irrelevant, triage, update-proposed
+    decision: str  # proposed, irrelevant, triage, update-proposed, deferred, excluded
     venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
 
 
@@ -59,14 +59,11 @@ class State:
         decisions: dict[str, str] = {}
         outcomes: dict[str, tuple[str, str | None]] = {}
         with closing(self._connect()) as db:
-            for first in range(0, len(ids), 500):  # SQLite caps the number of parameters
-                chunk = ids[first : first + 500]
-                marks = ",".join("?" * len(chunk))
-                decisions.update(db.execute(f"SELECT id, decision FROM papers WHERE id IN ({marks})", chunk))
-                for paper_id, outcome, venue in db.execute(
-                    f"SELECT id, outcome, venue FROM outcomes WHERE id IN ({marks})", chunk
-                ):
-                    outcomes[paper_id] = (outcome, venue)
+            decisions.update(_by_ids(db, "SELECT id, decision FROM papers WHERE id IN ({ids})", ids))
+            for paper_id, outcome, venue in _by_ids(
+                db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids
+            ):
+                outcomes[paper_id] = (outcome, venue)
         return decisions, outcomes
 
     def outcome(self, paper_id: str) -> tuple[str, str | None] | None:
@@ -86,12 +83,8 @@ class State:
 
     def proposed_sections(self, ids: Iterable[str]) -> dict[str, str]:
         """The section each of these papers was proposed for, when it was."""
-        ids = list(ids)
         with closing(self._connect()) as db:
-            rows = db.execute(
-                f"SELECT id, section FROM papers WHERE decision='proposed' AND id IN ({','.join('?' * len(ids))})",
-                ids,
-            ).fetchall()
+            rows = list(_by_ids(db, "SELECT id, section FROM papers WHERE decision='proposed' AND id IN ({ids})", ids))
         return {i: s for i, s in rows if s}
 
     def proposed_venue(self, paper_id: str) -> str | None:
@@ -117,11 +110,8 @@ class State:
         return date.fromisoformat(row[0]) if row else None
 
     def cached_abstracts(self, ids: Iterable[str]) -> dict[str, dict]:
-        ids = list(ids)
         with closing(self._connect()) as db:
-            rows = db.execute(
-                f"SELECT id, record FROM abstracts WHERE id IN ({','.join('?' * len(ids))})", ids
-            ).fetchall()
+            rows = list(_by_ids(db, "SELECT id, record FROM abstracts WHERE id IN ({ids})", ids))
         return {i: json.loads(r) for i, r in rows}
 
     # ---- writes (each one transaction) ----------------------------------------------------
@@ -177,3 +167,12 @@ class State:
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
                 [(r["id"], json.dumps(r, ensure_ascii=False)) for r in records],
             )
+
+
+def _by_ids(db: sqlite3.Connection, query: str, ids: Iterable[str]) -> Iterator[tuple]:
+    """The rows of `query` (its `{ids}` stands for the placeholders) for these ids, 500 at a time: SQLite
+    caps the number of parameters of a statement."""
+    ids = list(ids)
+    for first in range(0, len(ids), 500):
+        chunk = ids[first : first + 500]
+        yield from db.execute(query.format(ids=",".join("?" * len(chunk))), chunk)

@@ -114,3 +114,16 @@ def test_rejected_papers_become_negatives(tmp_path):
     train_from_files(LIST, tmp_path / "m", [CORPUS], [POOL], rejected=rejected)
     assert read_manifest(tmp_path / "m")["negatives"]["rejected_in_review"] == 1
     assert "2403.00007" in read_manifest(tmp_path / "m")["negatives"]["keys"]
+
+
+def test_state_reads_any_number_of_ids(tmp_path):
+    """Lookups by id go 500 at a time: SQLite caps the parameters of one statement."""
+    from mimwatch.state import State
+
+    state = State(tmp_path / "state.sqlite")
+    records = [{"id": f"2401.{i:05d}", "title": f"Paper {i}", "abstract": ""} for i in range(1200)]
+    state.cache_abstracts(records)
+    wanted = [r["id"] for r in records] + ["2401.99999"]
+    assert set(state.cached_abstracts(wanted)) == set(wanted[:-1])
+    decisions, outcomes = state.known(wanted)
+    assert decisions == {} and outcomes == {}
