@@ -19,6 +19,7 @@ from .awesome import load, render
 from .awesome import parse as parse_list
 from .awesome.lint import fix as fix_list
 from .awesome.lint import lint as lint_list
+from .awesome.lint import refuse_half_written
 from .errors import MimwatchError
 from .fsutil import atomic_output, write_atomic
 from .records import enriched_record, list_style, write_jsonl
@@ -56,6 +57,8 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # PyGithub says at INFO when it waits for a rate limit to reset: a silent half-hour sleep looks like a hang.
+    logging.getLogger("github.GithubRetry").setLevel(min(logging.INFO, max(level, logging.DEBUG)))
 
 
 @main.command()
@@ -112,6 +115,16 @@ def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:
         click.echo(summary, err=True)
     if problems:
         sys.exit(1)
+
+
+def _is_arxiv_id(text: str) -> bool:
+    from .awesome.model import split_arxiv_id
+
+    try:
+        split_arxiv_id(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _split_values(values: tuple[str, ...]) -> list[str]:
@@ -178,8 +191,8 @@ class _Progress:
 def fetch(since, until, ids, use_feed, source_file, categories, output, list_path, api_url, feed_url, no_cache):
     """Fetch arXiv papers and write them as enriched JSONL records.
 
-    Exactly one of --since, --ids, --feed or --source. Each line has the fields of
-    ../shared/data/arxiv (id, title, abstract, authors, categories, published, source) plus
+    Exactly one of --since, --ids, --feed or --source. Each line has the fields id, title,
+    abstract, authors, categories, published and source, plus
     version, updated, comment, journal_ref, doi, announce_type and the enrichment: venue
     (e.g. CVPR'2023, else ArXiv'<year>), code, project and abbreviation.
 
@@ -195,6 +208,10 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
         raise click.UsageError("give exactly one of --since, --ids, --feed or --source")
     if until and not since:
         raise click.UsageError("--until goes with --since")
+    if since and until and since > until:
+        raise click.UsageError(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
+    if bad := [i for i in _split_values(ids) if not _is_arxiv_id(i)]:
+        raise click.UsageError(f"--ids: not arXiv ids: {', '.join(bad[:5])} (expected e.g. 2111.06377 or 2111.06377v2)")
     cats = _split_values((categories,))
     style = list_style(load(list_path)) if list_path else {}
     progress = _Progress()
@@ -619,7 +636,7 @@ def _follow(model, list_text: str, state, api_url: str | None, save: bool):  # n
 
 
 def _open_state(state_path: Path | None, dry_run: bool):  # noqa: ANN202
-    """The state; a dry run without one reads an empty throw-away state instead of creating the file."""
+    """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
     import atexit
     import shutil
     import tempfile
@@ -627,10 +644,10 @@ def _open_state(state_path: Path | None, dry_run: bool):  # noqa: ANN202
     from .state import State
 
     path = state_path or config.state_path()
-    if dry_run and not Path(path).exists():
+    if dry_run:
         scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-        return State(Path(scratch) / "state.sqlite")
+        return State.snapshot(path, scratch)
     return State(path)
 
 
@@ -659,15 +676,17 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
         url = github_url or settings.github_url
         delay = config.github_delay(url)
         github = GitHubPublisher(repo, token or "", settings.list_path, url, tuple(settings.labels),
-                                 settings.branch_prefix, delay, delay)  # fmt: skip
+                                 settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
     if git_repo:
-        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix)
+        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix,
+                                  settings.git_identity)  # fmt: skip
         list_text, shown_path = local.read_list(), local.list_path
     elif list_path:
         load(list_path)  # refuse an unreadable list before fetching anything
-        list_text, shown_path = Path(list_path).read_text(encoding="utf-8"), str(list_path)
+        list_text, shown_path = Path(list_path).read_bytes().decode("utf-8"), str(list_path)
     else:
         list_text, shown_path = github.read_list()[0], settings.list_path
+    refuse_half_written(parse_list(list_text, shown_path), shown_path)  # before anything is fetched
 
     open_pull = OpenPull()
     if github is not None:
@@ -682,9 +701,9 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
 
     if mode == "dry-run":
         dry = DryRunPublisher(sys.stdout, list_text)
-        publisher = Publisher(publish=lambda proposal: (dry.publish(proposal), "dry run (nothing written)")[1])
+        publisher = Publisher(publish=dry.publish)
     elif mode == "git":
-        publisher = Publisher(publish=lambda proposal: f"branch {local.publish(proposal)} in {git_repo}")
+        publisher = Publisher(publish=local.publish)
     else:
         publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
     publisher.open_pull = lambda: open_pull
@@ -765,11 +784,24 @@ def schedule(cron, timezone, config_path, scan_args):
 
         mimwatch schedule -- --repo OWNER/NAME --open-pr
     """
-    from .schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, build_scheduler, run_forever
+    from .schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, build_scheduler, check_schedule, run_forever
     from .settings import load_settings
 
     settings = load_settings(config_path)
     args = ["scan", *(["--config", str(config_path)] if config_path else []), *scan_args]
+    cron = cron or settings.schedule or DEFAULT_CRON
+    timezone = timezone or settings.timezone or DEFAULT_TIMEZONE
+    # Everything a run needs is checked now (exit 2), not at 20:30 on every scheduled day.
+    try:
+        check_schedule(cron, timezone)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        with scan.make_context("scan", list(args[1:])) as scan_ctx:  # parses, validates, runs nothing
+            p = scan_ctx.params
+            _resolve_mode(load_settings(p["config_path"]), p["list_path"], p["repo"], p["mode"], p["git_repo"])
+    except click.UsageError as exc:
+        raise click.UsageError(f"the scan options after --: {exc.format_message()}") from exc
 
     def job() -> None:
         try:
@@ -777,9 +809,8 @@ def schedule(cron, timezone, config_path, scan_args):
         except click.ClickException as exc:
             log.error("scan failed: %s", exc.format_message())
 
-    cron = cron or settings.schedule or DEFAULT_CRON
-    scheduler = build_scheduler(job, cron, timezone or settings.timezone or DEFAULT_TIMEZONE)
-    click.echo(f"mimwatch schedule: `{cron}` ({timezone or settings.timezone}); Ctrl-C to stop", err=True)
+    scheduler = build_scheduler(job, cron, timezone)
+    click.echo(f"mimwatch schedule: `{cron}` ({timezone}); Ctrl-C to stop", err=True)
     run_forever(scheduler)
 
 

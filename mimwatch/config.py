@@ -50,3 +50,8 @@ def github_delay(url: str) -> float | None:
 def retry_base(default: float = 3.0) -> float:
     """Seconds before the first retry (doubling after each failure): `MIMWATCH_RETRY_BASE`."""
     return max(float(os.environ.get("MIMWATCH_RETRY_BASE", default)), 0.0)
+
+
+def github_max_wait(default: float = 300.0) -> float:
+    """Seconds a run may wait for GitHub's rate limit to reset before it stops: `MIMWATCH_GITHUB_MAX_WAIT`."""
+    return max(float(os.environ.get("MIMWATCH_GITHUB_MAX_WAIT", default)), 0.0)

@@ -10,11 +10,21 @@ from typing import Any
 from .awesome.model import split_arxiv_id
 
 _SPACE_RE = re.compile(r"\s+")
+# Control characters (NUL and the rest of C0/C1 but whitespace) and the bidi controls U+202A–U+202E,
+# U+2066–U+2069 that can make text in a list or a PR read other than it is.
+_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse arXiv's hard line wraps and runs of spaces; LaTeX is kept as it is."""
-    return _SPACE_RE.sub(" ", text or "").strip()
+    """Collapse arXiv's hard line wraps and runs of spaces, drop control and bidi characters; LaTeX stays."""
+    return _SPACE_RE.sub(" ", _UNSAFE_RE.sub("", text or "")).strip()
+
+
+def title_key(title: str) -> str:
+    """The key of a paper without an arXiv id (an OpenReview record): its normalised title."""
+    from .awesome.model import normalise_title
+
+    return "title:" + normalise_title(title)
 
 
 def parse_date(value: object) -> date | None:
@@ -56,6 +66,22 @@ class Paper:
     @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def key(self) -> str:
+        """What tells this paper from others: its arXiv id, else its normalised title."""
+        return self.id or title_key(self.title)
+
+    @property
+    def url(self) -> str | None:
+        """The paper's page: on arXiv, else a link its record carries (`url`, an OpenReview id), else None."""
+        if self.id:
+            return self.abs_url
+        if url := self.extra.get("url"):
+            return str(url)
+        if forum := self.extra.get("openreview_id"):
+            return f"https://openreview.net/forum?id={forum}"
+        return None
 
     @property
     def v1_year(self) -> int | None:

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 from .awesome import parse, render
 from .awesome.document import AwesomeList
 from .awesome.edit import add_entries, update_entry
+from .awesome.lint import entry_problems, refuse_half_written
 from .awesome.model import Entry, Link
 from .classify.model import NEEDS_TRIAGE, Model, Score
 from .enrich import enrich
-from .errors import PublishError
+from .errors import MimwatchError, PublishError
 from .papers import Paper
 from .publish.proposal import Candidate, Proposal, Update
 from .records import list_style
@@ -63,7 +64,7 @@ class ScanSummary:
         rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
         if not self.announced:
             rows.append(("note", "nothing announced yet (weekend, holiday or before 20:00 US Eastern)"))
-        rows.append(("published", self.published or "nothing to publish"))
+        rows.append(("published", self.published or "nothing new to publish"))
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
@@ -115,6 +116,7 @@ def scan(
     """
     started = clock()
     doc = parse(list_text, list_path)
+    refuse_half_written(doc, list_path)
     style = list_style(doc)
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
@@ -122,9 +124,9 @@ def scan(
     in_open_prs = open_pull.all
     excluded = exclusion_patterns(exclude)
     # Relevant papers an earlier run had no room for (over --max-candidates) join today's.
-    deferred = {r["id"]: Paper.from_record(r) for r in state.deferred_papers()}
-    arrived = [*deferred.values(), *(p for p in result.papers if p.id not in deferred)]
-    earlier, reviewed = state.known(p.id for p in [*arrived, *result.updates])
+    deferred = {(p := Paper.from_record(r)).key: p for r in state.deferred_papers()}
+    arrived = [*deferred.values(), *(p for p in result.papers if p.key not in deferred)]
+    earlier, reviewed = state.known(p.key for p in [*arrived, *result.updates])
 
     fresh: list[Paper] = []
     listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
@@ -132,7 +134,7 @@ def scan(
     seen: set[str] = set()
     for paper in arrived:
         reason = _known(paper, doc, in_open_prs, earlier, reviewed, seen, style)
-        seen.add(paper.id)
+        seen.add(paper.key)
         if reason:
             summary.skipped[reason] += 1
             if reason == "already in the list":
@@ -154,6 +156,16 @@ def scan(
     for paper, score in zip(fresh, scores, strict=True):
         if score.relevance < cut:
             decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
+    # Whatever the bot writes must pass its own lint: complete what can be fetched, hold back the rest.
+    ranked = _with_authors(ranked, fetch_ids)
+    writable = []
+    for paper, score in ranked:
+        if problem := _unwritable(paper, score, doc, style):
+            summary.skipped[f"held back: {problem}"] += 1
+            decisions.append(_decision(paper, score.relevance, None, "held"))  # judged again next run
+        else:
+            writable.append((paper, score))
+    ranked = writable
     if len(ranked) > max_candidates:
         # Not dropped: recorded (with their records cached) and judged again by the next run.
         summary.deferred = len(ranked) - max_candidates
@@ -174,7 +186,7 @@ def scan(
             candidates.append(candidate)
             decisions.append(_decision(paper, score.relevance, section, "proposed", candidate.entry.venue_tag))
 
-    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, reviewed)
+    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, reviewed, earlier)
     for update in updates:
         decisions.append(_decision(update.paper, None, update.entry.section, "update-proposed", update.venue))
     summary.proposed, summary.updates, summary.triage = len(candidates), len(updates), len(triage)
@@ -287,19 +299,77 @@ def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], update
     return render(doc)
 
 
+MAX_TITLE = 300  # characters of a title written to the list or the PR
+MAX_AUTHORS = 30  # names of an author list; the rest become "et al"
+MAX_URL = 300
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip() + "…"
+
+
 def entry_for(paper: Paper, style: dict[str, str]) -> Entry:
+    """The list entry for a paper; every field bounded, so no record can blow up the list or the PR."""
     found = enrich(paper, style)
     venue, year = _split_tag(found.venue) if found.venue else (None, None)
+    authors = paper.authors if len(paper.authors) <= MAX_AUTHORS else (*paper.authors[:MAX_AUTHORS], "et al")
     return Entry(
-        title=paper.title,
-        authors=paper.authors,
+        title=bounded(paper.title, MAX_TITLE),
+        authors=tuple(bounded(a, 80) for a in authors),
         venue=venue,
         year=year,
-        paper_url=paper.abs_url,
-        code_url=found.code,
-        abbreviation=found.abbreviation,
-        other_links=(Link("Project", found.project),) if found.project else (),
+        paper_url=paper.url,
+        code_url=found.code if found.code and len(found.code) <= MAX_URL else None,
+        abbreviation=found.abbreviation if found.abbreviation and len(found.abbreviation) <= 40 else None,
+        other_links=(Link("Project", found.project),) if found.project and len(found.project) <= MAX_URL else (),
     )
+
+
+def _with_authors(
+    ranked: list[tuple[Paper, Score]], fetch_ids: Callable[[list[str]], list[Paper]] | None
+) -> list[tuple[Paper, Score]]:
+    """Papers without authors (some saved sources have none) completed from arXiv by id, when it can be asked."""
+    wanted = [p.id for p, _ in ranked if not p.authors and p.id]
+    if not wanted or fetch_ids is None:
+        return ranked
+    try:
+        fetched = {p.id: p for p in fetch_ids(wanted)}
+    except MimwatchError as exc:
+        log.warning("cannot fetch the authors of %d paper(s) (%s); they are held back", len(wanted), exc)
+        return ranked
+    return [(p.with_(authors=fetched[p.id].authors) if p.id in fetched and not p.authors else p, s) for p, s in ranked]
+
+
+def _unwritable(paper: Paper, score: Score, doc: AwesomeList, style: dict[str, str]) -> str | None:
+    """Why the paper's entry would not pass the list's own lint (no authors, no link…), or None.
+
+    The reason is short and the same for every paper it fits (the summary counts papers per reason);
+    the details go to the log.
+    """
+    section = score.sections[0][0] if score.sections and score.sections[0][0] in doc.sections else None
+    section = section or next(iter(doc.sections), None)
+    if section is None:
+        return "the list has no section to hold it"
+    entry = entry_for(paper, style)
+    for reason, missing in (("no paper link", not entry.paper_url), ("no authors", not entry.authors),
+                            ("no venue or year", not entry.venue_tag)):  # fmt: skip
+        if missing:
+            return reason
+    try:
+        trial = add_entries(doc, section, [entry])
+    except MimwatchError as exc:
+        log.warning("%s cannot be written as a list entry: %s", paper.key, exc)
+        return "cannot be written as a list entry"
+    written = trial.find(arxiv_id=entry.arxiv_id, title=entry.title, authors=entry.authors)
+    problems = entry_problems(written) if written is not None else ["the written entry does not read back"]
+    if problems:
+        log.warning("%s: its entry would not pass lint: %s", paper.key, "; ".join(problems))
+        return "its entry would not pass lint"
+    return None
 
 
 def _split_tag(tag: str) -> tuple[str, int]:
@@ -311,26 +381,26 @@ def _known(
     paper: Paper,
     doc: AwesomeList,
     open_ids: set[str],
-    earlier: dict[str, str],
+    earlier: dict[str, tuple[str, str | None]],
     reviewed: dict[str, tuple[str, str | None]],
     seen: set[str],
     style: dict[str, str],
 ) -> str | None:
     """Why a fetched paper is not a new candidate, or None when it is one."""
-    if paper.id in seen:
+    if paper.key in seen:
         return "duplicate in this fetch"
     if doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors) is not None:
         return "already in the list"
-    if paper.id in open_ids:
+    if paper.key in open_ids:
         return "already in the open bot PR"
-    outcome = reviewed.get(paper.id)
+    outcome = reviewed.get(paper.key)
     if outcome and outcome[0] == "rejected":
         # Rejected papers stay rejected, unless a later version names a new venue.
         if enrich(paper, style).venue == outcome[1] or outcome[1] is None:
             return "rejected by the maintainers"
     elif outcome and outcome[0] == "accepted":
         return "accepted earlier"
-    previous = earlier.get(paper.id)
+    previous = earlier.get(paper.key, (None, None))[0]
     if previous in ("proposed", "irrelevant", "triage") and not (outcome and outcome[0] == "rejected"):
         return f"seen before ({previous})"
     return None
@@ -342,8 +412,13 @@ def _updates(
     style: dict[str, str],
     open_ids: set[str],
     reviewed: dict[str, tuple[str, str | None]],
+    earlier: dict[str, tuple[str, str | None]] | None = None,
 ) -> list[Update]:
-    """In-place updates for listed papers whose new version names a venue or a code link."""
+    """In-place updates for listed papers whose new version names a venue or a code link.
+
+    `earlier`: the state's decisions; an update an earlier run proposed already (same venue) is not
+    proposed again (a local branch has it; an open PR carries it).
+    """
     updates: dict[str, Update] = {}
     for paper in papers:
         entry = doc.find(arxiv_id=paper.id)
@@ -359,6 +434,8 @@ def _updates(
         outcome = reviewed.get(paper.id)
         if outcome and outcome[0] == "rejected" and outcome[1] == new_venue:
             continue  # the maintainers closed this very update before
+        if earlier and earlier.get(paper.id) == ("update-proposed", new_venue):
+            continue  # proposed by an earlier run, and nothing newer since
         if new_venue or new_code:
             updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
     return list(updates.values())
@@ -368,8 +445,8 @@ def exclusion_patterns(phrases: Sequence[str]) -> list[tuple[str, re.Pattern]]:
     """Each phrase as a whole-word, any-case pattern; the words may be split by any space or a hyphen."""
     patterns = []
     for phrase in phrases:
-        words = phrase.split()
-        if words:
+        words = re.split(r"[\s-]+", phrase.strip(" -"))
+        if words and words[0]:
             body = r"[\s-]+".join(re.escape(w) for w in words)
             patterns.append((" ".join(words), re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)))
     return patterns
@@ -388,7 +465,7 @@ def _record(paper: Paper) -> dict:
 def _decision(
     paper: Paper, relevance: float | None, section: str | None, decision: str, venue: str | None = None
 ) -> PaperDecision:
-    return PaperDecision(paper.id, paper.version, paper.title, relevance, section, decision, venue)
+    return PaperDecision(paper.key, paper.version, paper.title, relevance, section, decision, venue)
 
 
 def _window(since: date | None, until: date | None, result: FeedResult) -> str:

@@ -42,6 +42,20 @@ class SingleRun:
             self.lock.release()
 
 
+def check_schedule(cron: str, timezone: str) -> None:
+    """Raise ValueError naming the field when the cron expression or the time zone is not valid."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"--timezone: {timezone!r} is not a time zone (e.g. America/New_York, UTC)") from exc
+    try:
+        CronTrigger.from_crontab(cron, timezone=timezone)
+    except ValueError as exc:
+        raise ValueError(f"--cron: {cron!r} is not a crontab schedule of five fields ({exc})") from exc
+
+
 def build_scheduler(
     job: Callable[[], object],
     cron: str = DEFAULT_CRON,

@@ -29,6 +29,7 @@ class Settings:
     model: str | None = None
     github_url: str = "https://api.github.com"
     branch_prefix: str = "mimwatch/"
+    git_identity: str = "mimwatch <mimwatch@users.noreply.github.com>"  # commits, when git has no user of its own
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

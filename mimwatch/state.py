@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from .errors import MimwatchError
+from .papers import title_key
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS papers (
     id TEXT PRIMARY KEY, version INTEGER, title TEXT, relevance REAL, section TEXT, venue TEXT,
@@ -39,12 +42,35 @@ class PaperDecision:
     venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
 
 
+class StateError(MimwatchError):
+    """The state file cannot be opened or read; says which file and what to do."""
+
+
 class State:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.executescript(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db, db:
+                db.executescript(SCHEMA)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise _state_error(self.path, exc) from exc
+
+    @classmethod
+    def snapshot(cls, path: str | Path, scratch: str | Path) -> State:
+        """A private copy of the state at `path` (or an empty one) in the folder `scratch`, for a dry run:
+        it reads what the real state knows and never writes to it, even in a read-only folder."""
+        copy = Path(scratch) / "state.sqlite"
+        path = Path(path)
+        if path.exists():
+            try:
+                # immutable: no lock, -wal or -shm file is created beside a state we may not write to.
+                source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+                with closing(source), closing(sqlite3.connect(copy)) as target:
+                    source.backup(target)
+            except sqlite3.DatabaseError as exc:
+                raise _state_error(path, exc) from exc
+        return cls(copy)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -53,13 +79,18 @@ class State:
 
     # ---- questions -------------------------------------------------------------------------
 
-    def known(self, ids: Iterable[str]) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
-        """Earlier decisions and review outcomes of these papers, read once for a whole run."""
+    def known(
+        self, ids: Iterable[str]
+    ) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, str | None]]]:
+        """Earlier (decision, venue) and review (outcome, venue) of these papers, read once for a whole run."""
         ids = list(dict.fromkeys(ids))
-        decisions: dict[str, str] = {}
+        decisions: dict[str, tuple[str, str | None]] = {}
         outcomes: dict[str, tuple[str, str | None]] = {}
         with closing(self._connect()) as db:
-            decisions.update(_by_ids(db, "SELECT id, decision FROM papers WHERE id IN ({ids})", ids))
+            for paper_id, decision, venue in _by_ids(
+                db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids
+            ):
+                decisions[paper_id] = (decision, venue)
             for paper_id, outcome, venue in _by_ids(
                 db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids
             ):
@@ -165,7 +196,7 @@ class State:
         with closing(self._connect()) as db, db:
             db.executemany(
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
-                [(r["id"], json.dumps(r, ensure_ascii=False)) for r in records],
+                [(r.get("id") or title_key(r.get("title") or ""), json.dumps(r, ensure_ascii=False)) for r in records],
             )
 
 
@@ -176,3 +207,12 @@ def _by_ids(db: sqlite3.Connection, query: str, ids: Iterable[str]) -> Iterator[
     for first in range(0, len(ids), 500):
         chunk = ids[first : first + 500]
         yield from db.execute(query.format(ids=",".join("?" * len(chunk))), chunk)
+
+
+def _state_error(path: Path, exc: Exception) -> StateError:
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return StateError(
+            f"{path}: the state file is damaged ({exc}); move it away (e.g. `mv {path} {path}.broken`) and run "
+            "again: mimwatch starts a new state and learns the bot's open and reviewed PRs back from GitHub"
+        )
+    return StateError(f"{path}: cannot open the state file ({exc}); check the folder exists and is writable")

@@ -85,7 +85,7 @@ def test_scan_opens_one_pr_with_entries_in_their_sections(world, isolated_home):
     assert len(gh.pulls) == 1
     text = gh.text(pr["head"]["ref"])
     assert all(text.count(f"arxiv.org/abs/{i}") == 1 for i in NEW_IDS)
-    assert re.search(r"published\s+nothing to publish", again.stderr)
+    assert re.search(r"published\s+nothing new to publish", again.stderr)
 
 
 def test_crash_between_publish_and_state_write_recovers(world, isolated_home, monkeypatch):

@@ -120,11 +120,18 @@ def test_jsonl_source_reads_the_shared_schema(tmp_path):
     assert (papers[1].comment, papers[1].version) == ("Accepted to CVPR 2023", 2)
 
 
-def test_bad_jsonl_line_names_file_and_line(tmp_path):
+def test_bad_jsonl_records_are_skipped_with_file_and_line(tmp_path, caplog):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "1", "title": "ok"}\n{"id": broken\n', encoding="utf-8")
-    with pytest.raises(SourceError, match=r"bad\.jsonl:2: not a JSON record"):
-        read_source_file(path)
+    lines = ['{"id": "2401.00001", "title": "ok"}', '{"id": broken', '{"id": "2401.00002", "title": "A\\u0000B"}',
+             '[1, 2]', '{"id": "2401.00003"}', '{"id": "2401.00004", "title": "also ok"}']  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    papers = read_source_file(path).papers
+    assert [p.id for p in papers] == ["2401.00001", "2401.00004"]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("bad.jsonl:2: not a JSON record" in w for w in warnings)
+    assert any("bad.jsonl:3: skipped a record that holds a NUL byte" in w for w in warnings)
+    assert any("bad.jsonl:4: expected a JSON object" in w for w in warnings)
+    assert any("bad.jsonl:5: skipped a record that has no 'title'" in w for w in warnings)
     other = tmp_path / "x.csv"
     other.write_text("id,title\n", encoding="utf-8")
     with pytest.raises(SourceError, match="unknown source type"):

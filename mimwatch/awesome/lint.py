@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz
 
+from ..errors import ListFormatError
 from ..venues import KNOWN_TYPOS, venue_family
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
 from .edit import update_entry
@@ -110,55 +111,69 @@ def _venue_spellings(doc: AwesomeList) -> list[Problem]:
     return problems
 
 
+def entry_problems(entry: Entry) -> list[str]:
+    """What lint would say of this one entry: missing fields and malformed links (the messages)."""
+    return [p.message for p in _entry_fields(entry) + _entry_links(entry)]
+
+
+def half_written(doc: AwesomeList) -> Problem | None:
+    """The first entry cut off mid-link (`[[Code](https://github`): where the list does not parse cleanly,
+    and an edit could land in the wrong place."""
+    return next((p for p in _malformed_links(doc) if p.message.startswith("unclosed link")), None)
+
+
+def refuse_half_written(doc: AwesomeList, path: str) -> None:
+    """Raise ListFormatError naming the line of a half-written entry: mimwatch does not edit such a list."""
+    if problem := half_written(doc):
+        raise ListFormatError(
+            "a half-written entry; fix it (`mimwatch lint` lists it) before mimwatch edits the list",
+            path=path,
+            line=problem.line,
+            text=problem.message.removeprefix("unclosed link: "),
+        )
+
+
 def _missing_fields(doc: AwesomeList) -> list[Problem]:
-    problems = []
-    for entry in doc.entries:
-        missing = [
-            name
-            for name, present in (
-                ("title", entry.title.strip()),
-                ("authors", entry.authors),
-                ("venue'year", entry.venue_tag),
-                ("paper link", entry.paper_url),
-            )
-            if not present
-        ]
-        if missing:
-            problems.append(
-                Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")
-            )
-    return problems
+    return [p for entry in doc.entries for p in _entry_fields(entry)]
 
 
 def _malformed_links(doc: AwesomeList) -> list[Problem]:
+    return [p for entry in doc.entries for p in _entry_links(entry)]
+
+
+def _entry_fields(entry: Entry) -> list[Problem]:
+    missing = [
+        name
+        for name, present in (
+            ("title", entry.title.strip()),
+            ("authors", entry.authors),
+            ("venue'year", entry.venue_tag),
+            ("paper link", entry.paper_url),
+        )
+        if not present
+    ]
+    if not missing:
+        return []
+    return [Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")]
+
+
+def _entry_links(entry: Entry) -> list[Problem]:
     problems = []
-    for entry in doc.entries:
-        for offset, line in enumerate(split_lines(entry.raw)):
-            line_no = entry.line + offset
-            well_formed = list(LINK_RE.finditer(line))
-            for m in well_formed:
-                url = m.group("url").strip()
-                if not _URL_RE.match(url):
-                    problems.append(
-                        Problem(
-                            line_no,
-                            "malformed-link",
-                            f"link [[{m.group('label')}]] has no valid URL: {url!r}",
-                        )
-                    )
-                elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-                    problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
-            stripped = LINK_RE.sub("", line)
-            if "[[" in stripped:
-                problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
-            elif re.search(r"\[[^\]\[]*\]\(https?://", stripped):
-                problems.append(
-                    Problem(
-                        line_no,
-                        "malformed-link",
-                        "link not in the list's [[Label](url)] form: " + stripped.strip()[:80],
-                    )
-                )
+    for offset, line in enumerate(split_lines(entry.raw)):
+        line_no = entry.line + offset
+        for m in LINK_RE.finditer(line):
+            url = m.group("url").strip()
+            if not _URL_RE.match(url):
+                problems.append(Problem(line_no, "malformed-link", f"link [[{m.group('label')}]] has no valid URL: {url!r}"))
+            elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
+                problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
+        stripped = LINK_RE.sub("", line)
+        if "[[" in stripped:
+            problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
+        elif re.search(r"\[[^\]\[]*\]\(https?://", stripped):
+            problems.append(
+                Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])
+            )
     return problems
 
 

@@ -96,7 +96,11 @@ def load_model(folder: str | Path | None = None) -> Model:
 
     followed = config.home_dir() / "model"
     if (followed / "model.json").is_file():
-        return Model.load(followed)
+        try:
+            return Model.load(followed)
+        except ModelError as exc:
+            # Only a cache of the shipped model refit to the list: the next refit writes it anew.
+            log.warning("the refit model in %s cannot be used (%s); using the shipped model and refitting it", followed, exc)
     return Model.load(default_model_dir())
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from github import Auth, Github, GithubException, UnknownObjectException
+import requests
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededExceedsMaxWait, UnknownObjectException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from ..awesome import parse
 from ..errors import PublishError
+from ..sources.retry import unreachable
 from .proposal import TITLE_PREFIX, Proposal, marker_ids
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class GitHubPublisher:
         branch_prefix: str = "mimwatch/",
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
+        max_rate_limit_wait: float = 300.0,
     ):
         if not token:
             raise PublishError("no GitHub token: set GITHUB_TOKEN or pass --token")
@@ -68,7 +72,11 @@ class GitHubPublisher:
             kwargs["seconds_between_requests"] = seconds_between_requests
         if seconds_between_writes is not None:
             kwargs["seconds_between_writes"] = seconds_between_writes
-        self.github = Github(base_url=base_url.rstrip("/"), auth=Auth.Token(token), **kwargs)
+        self.base_url = base_url
+        # PyGithub waits out a rate limit itself; beyond this many seconds it raises instead (see _call).
+        self.max_rate_limit_wait = max_rate_limit_wait
+        retry = GithubRetry(max_rate_limit_wait=max_rate_limit_wait)
+        self.github = Github(base_url=base_url.rstrip("/"), auth=Auth.Token(token), retry=retry, **kwargs)
         self._repo: Repository | None = None
 
     # ---- reading -------------------------------------------------------------------------------
@@ -226,10 +234,20 @@ class GitHubPublisher:
     def _call(self, action, what: str):  # noqa: ANN001, ANN202 - a thunk and its result
         try:
             return action()
+        except RateLimitExceededExceedsMaxWait as exc:
+            reset = datetime.now(UTC) + timedelta(seconds=exc.wait or 0)
+            raise PublishError(
+                f"GitHub's rate limit is used up until {reset:%Y-%m-%d %H:%M} UTC, longer than the "
+                f"{self.max_rate_limit_wait:.0f} s this run may wait (MIMWATCH_GITHUB_MAX_WAIT); stopped while reading "
+                f"{what}. Nothing was recorded: the next run goes on from the state."
+            ) from exc
         except GithubException as exc:
             if exc.status == 409:
                 raise _StaleSha(what) from exc
             raise _publish_error(exc, what) from exc
+        except requests.RequestException as exc:
+            why = unreachable(exc, self.base_url) or f"{type(exc).__name__}: {exc}"
+            raise PublishError(f"GitHub ({self.base_url}) while reading or writing {what}: {why}") from exc
 
 
 class _StaleSha(Exception):

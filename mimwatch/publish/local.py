@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import PublishError
-from ..fsutil import write_atomic
 from .proposal import Proposal
+
+BOT_IDENTITY = "mimwatch <mimwatch@users.noreply.github.com>"
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
@@ -28,44 +31,101 @@ class DryRunPublisher:
         diff = unified_diff(self.list_text, proposal.edit(self.list_text), proposal.list_path)
         self.out.write(diff)
         self.out.write(f"\n--- pull request (dry run) ---\ntitle: {proposal.title()}\n\n{proposal.body()}\n")
-        return diff
+        return "dry run (nothing written)"
 
 
 @dataclass
 class LocalGitPublisher:
-    """Commits the edited list on a new branch `mimwatch/<date>` of a local clone, for maintainers who push."""
+    """Commits the edited list on a branch `mimwatch/<date>` of a local clone, for maintainers who push.
+
+    The commit is built with git's plumbing (a blob, a tree from a private index, commit-tree, update-ref):
+    the clone's checked-out branch, index and working tree are never touched, so a failed or killed run
+    leaves the clone exactly as it was. An existing branch is never reset: the run adds on top of it.
+    """
 
     repo: Path
     list_path: str = "README.md"
     branch_prefix: str = "mimwatch/"
+    identity: str = BOT_IDENTITY  # used only when git has no user.name/user.email of its own
 
-    def _git(self, *args: str) -> str:
-        done = subprocess.run(["git", "-C", str(self.repo), *args], capture_output=True, text=True)
+    def _git(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+        return self._git_bytes(*args, stdin=stdin.encode("utf-8") if stdin is not None else None, env=env).decode(
+            "utf-8", "replace"
+        ).strip()
+
+    def _git_bytes(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        """Bytes in and out: the list's line endings (CRLF included) pass through unchanged."""
+        done = subprocess.run(
+            ["git", "-C", str(self.repo), *args], input=stdin, capture_output=True, env={**os.environ, **(env or {})}
+        )
         if done.returncode != 0:
-            raise PublishError(f"git {' '.join(args)} failed in {self.repo}: {done.stderr.strip()}")
-        return done.stdout.strip()
+            # Name the step, not its arguments: a commit message holds the whole PR body.
+            reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+            raise PublishError(f"git {args[0]} failed in {self.repo}: {reason}")
+        return done.stdout
 
     def read_list(self) -> str:
+        """The list as committed on the clone's current branch; refuses a clone whose list has local edits."""
         path = self.repo / self.list_path
         if not path.is_file():
             raise PublishError(f"{path} does not exist in the clone")
-        return path.read_text(encoding="utf-8")
+        if self._git("status", "--porcelain", "--", self.list_path):
+            raise PublishError(
+                f"{self.list_path} has uncommitted changes in {self.repo}; commit or stash them, then run again"
+            )
+        return self._git_bytes("show", f"HEAD:{self.list_path}").decode("utf-8")
+
+    def open_pull(self):  # noqa: ANN201 - the pipeline's OpenPull; a local clone has no open PR
+        from ..pipeline import OpenPull
+
+        return OpenPull()
 
     def publish(self, proposal: Proposal) -> str:
-        if self._git("status", "--porcelain", "--", self.list_path):
-            raise PublishError(f"{self.list_path} has uncommitted changes in {self.repo}; commit or stash them first")
-        start = self._git("rev-parse", "--abbrev-ref", "HEAD")
         branch = f"{self.branch_prefix}{proposal.day.isoformat()}"
-        existing = self._git("branch", "--list", branch)
-        self._git("checkout", "-B" if existing else "-b", branch)
-        try:
-            text = self.read_list()
-            write_atomic(self.repo / self.list_path, proposal.edit(text))
-            self._git("add", "--", self.list_path)
-            self._git("commit", "-q", "-m", proposal.title(), "-m", proposal.body())
-        except PublishError:
-            self._git("checkout", "-q", "--", self.list_path)
-            self._git("checkout", "-q", start)
-            raise
-        self._git("checkout", "-q", start)
-        return branch
+        ref = f"refs/heads/{branch}"
+        if self._git("symbolic-ref", "-q", "--short", "HEAD") == branch:
+            raise PublishError(f"the clone {self.repo} has {branch} checked out; check out another branch first")
+        tip = self._ref(ref)
+        parent = tip or self._git("rev-parse", "--verify", "HEAD^{commit}")
+        before = self._git_bytes("show", f"{parent}:{self.list_path}").decode("utf-8")
+        after = proposal.edit(before)
+        if after == before:
+            return f"nothing new: branch {branch} in {self.repo} already has these changes"
+        commit = self._commit(parent, after, proposal)
+        # Moves the branch only if nobody moved it meanwhile (old value checked); never force.
+        self._git("update-ref", "-m", "mimwatch", ref, commit, tip or "0" * 40)
+        return f"branch {branch} in {self.repo}" + (" (added on top)" if tip else "")
+
+    def _ref(self, ref: str) -> str | None:
+        done = subprocess.run(
+            ["git", "-C", str(self.repo), "rev-parse", "-q", "--verify", f"{ref}^{{commit}}"],
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def _commit(self, parent: str, text: str, proposal: Proposal) -> str:
+        blob = self._git_bytes("hash-object", "-w", "--stdin", stdin=text.encode("utf-8")).decode().strip()
+        mode = (self._git("ls-tree", parent, "--", self.list_path).split() or ["100644"])[0]
+        with tempfile.TemporaryDirectory(prefix="mimwatch-index-") as scratch:
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self._git("read-tree", parent, env=index)
+            self._git("update-index", "--add", "--cacheinfo", f"{mode},{blob},{self.list_path}", env=index)
+            tree = self._git("write-tree", env=index)
+        message = f"{proposal.title()}\n\n{proposal.body()}"
+        return self._git("commit-tree", tree, "-p", parent, "-F", "-", stdin=message, env=self._identity())
+
+    def _identity(self) -> dict[str, str]:
+        """The bot's name and email where git has none configured (a fresh CI machine)."""
+        env: dict[str, str] = {}
+        name, _, email = self.identity.partition("<")
+        for role in ("AUTHOR", "COMMITTER"):
+            if not os.environ.get(f"GIT_{role}_NAME") and not self._config("user.name"):
+                env[f"GIT_{role}_NAME"] = name.strip()
+            if not os.environ.get(f"GIT_{role}_EMAIL") and not self._config("user.email"):
+                env[f"GIT_{role}_EMAIL"] = email.rstrip(">").strip()
+        return env
+
+    def _config(self, key: str) -> str:
+        done = subprocess.run(["git", "-C", str(self.repo), "config", key], capture_output=True, text=True)
+        return done.stdout.strip()

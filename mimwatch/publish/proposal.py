@@ -11,6 +11,7 @@ from ..awesome.model import Entry
 from ..papers import Paper
 from ..templating import render_template
 
+MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
 MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
 
@@ -71,7 +72,14 @@ class Proposal:
         return f"{TITLE_PREFIX}{' and '.join(parts) or 'no changes'} ({self.day.isoformat()})"
 
     def body(self) -> str:
-        return render_template("pr_body.md.j2", proposal=self)
+        """The PR text, within GitHub's limit: the reasons go first, then papers beyond the first few are
+        left to the diff (the hidden markers always name them all)."""
+        n = len(self.candidates) + len(self.updates) + len(self.triage)
+        for reasons, limit in ((True, n), (False, n), (False, 100), (False, 20), (False, 0)):
+            text = render_template("pr_body.md.j2", proposal=self, reasons=reasons, limit=limit)
+            if len(text) <= MAX_BODY:
+                return text
+        return text
 
 
 def marker_ids(body: str | None) -> dict[str, list[str]]:

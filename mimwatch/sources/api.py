@@ -28,7 +28,7 @@ from ..awesome.model import split_arxiv_id
 from ..errors import SourceError
 from ..papers import Paper
 from .feed import DEFAULT_CATEGORIES
-from .retry import Backoff, parse_retry_after
+from .retry import Backoff, parse_retry_after, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ class ApiSource:
         self.timeout = timeout
         # Retries are ours (with backoff); the Client only paces requests at least delay_seconds apart.
         self.client = arxiv.Client(page_size=page_size, delay_seconds=delay_seconds, num_retries=0)
+        self.base_url = base_url
         self.client.query_url_format = base_url.rstrip("?") + "?{}"
         self._observed = _Observed()
         self._observe_responses()
@@ -237,6 +238,8 @@ class ApiSource:
                 requests.RequestException,
                 _RetryablePage,
             ) as exc:
+                if why := unreachable(exc, self.base_url):
+                    raise SourceError(f"arXiv API query {description}: {why}") from exc
                 reason = _describe(exc)
                 if attempt == self.backoff.attempts or self._observed.status in (400, 404):
                     raise SourceError(

@@ -20,7 +20,7 @@ import requests
 
 from ..errors import SourceError
 from ..papers import Paper
-from .retry import Backoff, parse_retry_after
+from .retry import Backoff, parse_retry_after, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class FeedSource:
                 if response.status_code in (404, 400):
                     break  # a wrong category or URL does not get better by waiting
             except requests.RequestException as exc:
+                if why := unreachable(exc, self.url):
+                    raise SourceError(f"arXiv feed: {why}") from exc
                 last_error = f"{type(exc).__name__}: {exc}"
             except SourceError as exc:
                 last_error = str(exc)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import SourceError
 from ..papers import Paper
 from .feed import FeedResult, parse_feed
+
+log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
@@ -36,14 +39,30 @@ def read_source_file(path: str | Path) -> FeedResult:
 
 
 def iter_jsonl(path: str | Path) -> Iterator[Paper]:
-    """Papers from a JSONL file (gzipped when the name ends in .gz); a bad line names file and line."""
-    for line_no, record in iter_records(path):
-        if not record.get("title"):
-            raise SourceError(f"{path}:{line_no}: record has no 'title'")
+    """Papers from a JSONL file (gzipped when the name ends in .gz). A bad record is skipped with a
+    warning naming the file and line: one broken line must not cost the run the other papers."""
+    for line_no, record in iter_records(path, lenient=True):
+        if problem := _record_problem(record):
+            log.warning("%s:%d: skipped a record that %s", path, line_no, problem)
+            continue
         yield Paper.from_record(record)
 
 
-def iter_records(path: str | Path) -> Iterator[tuple[int, dict]]:
+def _record_problem(record: dict) -> str | None:
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return "has no 'title'"
+    texts = [title, record.get("abstract"), *(record.get("authors") or [])]
+    if any(isinstance(t, str) and "\x00" in t for t in texts):
+        return "holds a NUL byte (a damaged file?)"
+    if record.get("authors") is not None and not isinstance(record.get("authors"), list):
+        return "has 'authors' that is not a list of names"
+    return None
+
+
+def iter_records(path: str | Path, lenient: bool = False) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of a JSONL(.gz) file; `lenient` skips lines that are not JSON objects with a
+    warning, else they raise SourceError naming file and line."""
     path = Path(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -53,10 +72,19 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, dict]]:
                     continue
                 try:
                     record = json.loads(line)
+                    if not isinstance(record, dict):
+                        raise SourceError(f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}")
                 except json.JSONDecodeError as exc:
-                    raise SourceError(f"{path}:{line_no}: not a JSON record ({exc.msg}): {line[:80]!r}") from exc
-                if not isinstance(record, dict):
-                    raise SourceError(f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}")
+                    problem = SourceError(f"{path}:{line_no}: not a JSON record ({exc.msg}): {line[:80]!r}")
+                    if not lenient:
+                        raise problem from exc
+                    log.warning("%s; skipped", problem)
+                    continue
+                except SourceError as problem:
+                    if not lenient:
+                        raise
+                    log.warning("%s; skipped", problem)
+                    continue
                 yield line_no, record
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: cannot read ({exc})") from exc

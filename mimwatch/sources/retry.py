@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlparse
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,31 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def unreachable(exc: BaseException, url: str) -> str | None:
+    """A one-line reason when `exc` says the host cannot be reached at all (no such name, connection
+    refused, TLS failure): waiting does not help, so the caller stops at once. None for what can pass
+    (timeouts, resets, HTTP 429/5xx), which is worth another try."""
+    import requests
+    import urllib3.exceptions as u3
+
+    host = urlparse(url).hostname or url
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, u3.NameResolutionError):
+            return f"cannot resolve {host} (no network, or no DNS)"
+        if isinstance(current, requests.exceptions.SSLError | u3.SSLError):
+            return f"TLS failure talking to {host}: {current}"
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current) and isinstance(
+            current, u3.NewConnectionError
+        ):
+            return f"{host} refused the connection"
+        todo += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+    return None
