@@ -287,7 +287,7 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
     Positives are the list's entries (abstracts from --corpus, by arXiv id or title; entries
     without one are used title-only); negatives are pool papers (--negatives) minus list papers,
     plus the papers maintainers rejected in review. Writes model.skops, model.json,
-    vocabulary.json, manifest.json, MODEL_CARD.md and pr_curve.png to --out.
+    vocabulary.json, manifest.json, MODEL_CARD.md and (with the `plot` extra) pr_curve.png to --out.
 
     Without --negatives (e.g. `mimwatch train` with no arguments) the current model follows
     the configured list instead: its sections and nearest entries are refit to the list's
@@ -550,10 +550,11 @@ _run_options = _stack(
     metavar="PHRASE",
     help="Never propose papers whose title or abstract has PHRASE (whole words, any case); repeatable.",
 )
+@click.option("--categories", help="arXiv categories to watch, comma-separated [settings `categories`].")
 @_run_options
 @click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
-def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, exclude, config_path,
-         model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
+def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, exclude, categories,
+         config_path, model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
     """Find new papers for the list and propose them: fetch, drop known ones, classify, insert, publish.
 
     Papers already in the list, in the bot's open PR, rejected by the maintainers, seen in
@@ -587,7 +588,7 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     list_text = target.list_text
 
     source = source_opt or ("api" if since else "rss")
-    cats = settings.categories
+    cats = _split_values((categories,)) if categories else settings.categories
     online = source in ("rss", "api")
     model = _follow(model, target.list_text, state, api_url if online else None, save=mode != "dry-run")
     window_since = window_until = None
@@ -675,7 +676,9 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
     if repo and (mode == "open-pr" or not list_path):
         url = github_url or settings.github_url
         delay = config.github_delay(url)
-        github = GitHubPublisher(repo, token or "", settings.list_path, url, tuple(settings.labels),
+        # With --list (a checkout of the repository, as in the Action), the list's path there is its path here.
+        in_repo = Path(list_path).as_posix() if list_path and not Path(list_path).is_absolute() else settings.list_path
+        github = GitHubPublisher(repo, token or "", in_repo, url, tuple(settings.labels),
                                  settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
     if git_repo:
         local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix,
@@ -769,15 +772,15 @@ def _api(api_url: str, cache: PageCache | None = None, attempts: int = Backoff.a
 
 
 @main.command()
-@click.option("--cron", help="When to scan, as crontab fields [settings `schedule`: 30 20 * * sun,mon,tue,wed,thu].")
+@click.option("--cron", help="When to scan, as crontab fields [settings `schedule`: 30 0 * * mon,tue,wed,thu,fri].")
 @click.option("--timezone", help="Time zone of --cron [America/New_York].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
 @click.argument("scan_args", nargs=-1, type=click.UNPROCESSED)
 def schedule(cron, timezone, config_path, scan_args):
     """Run `mimwatch scan` on a schedule until stopped (SIGTERM or Ctrl-C stop it cleanly).
 
-    The default runs Sunday to Thursday at 20:30 New York time, half an hour after arXiv's
-    announcement. Runs never overlap; a run missed while the machine slept is made up once
+    The default runs Monday to Friday at 00:30 New York time: arXiv announces Sunday to
+    Thursday at 20:00 and rebuilds its RSS feed around midnight. Runs never overlap; a run missed while the machine slept is made up once
     (within three hours). Each run logs its summary. Arguments after -- go to `mimwatch scan`.
 
     Example:

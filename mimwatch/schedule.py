@@ -7,13 +7,17 @@ import signal
 import threading
 from collections.abc import Callable
 
+from datetime import datetime, time, timedelta
+
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger(__name__)
 
-# arXiv announces Sunday to Thursday at 20:00 US Eastern; half an hour later the feed is rebuilt.
-DEFAULT_CRON = "30 20 * * sun,mon,tue,wed,thu"
+# arXiv announces Sunday to Thursday at 20:00 US Eastern and rebuilds rss.arxiv.org around midnight
+# Eastern: the scan runs half an hour after that, Monday to Friday.
+DEFAULT_CRON = "30 0 * * mon,tue,wed,thu,fri"
 DEFAULT_TIMEZONE = "America/New_York"
 
 
@@ -42,6 +46,32 @@ class SingleRun:
             self.lock.release()
 
 
+class DstSafeCron(BaseTrigger):
+    """A CronTrigger that does not skip a day. APScheduler 3.11's search skips the first fire time after a
+    daylight-saving change (with the default cron, the Monday run after the March change: that day's
+    announcements would never be read), so the search is also started from each local midnight up to the
+    answer, and the earliest time found wins."""
+
+    def __init__(self, cron: CronTrigger):
+        self.cron = cron
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        found = self.cron.get_next_fire_time(previous_fire_time, now)
+        if found is None:
+            return None
+        day = now.astimezone(found.tzinfo).date() + timedelta(days=1)
+        while day <= found.date():
+            midnight = datetime.combine(day, time(), tzinfo=found.tzinfo)
+            candidate = self.cron.get_next_fire_time(None, midnight)
+            if candidate is not None and now < candidate < found:
+                return candidate
+            day += timedelta(days=1)
+        return found
+
+    def __str__(self) -> str:
+        return str(self.cron)
+
+
 def check_schedule(cron: str, timezone: str) -> None:
     """Raise ValueError naming the field when the cron expression or the time zone is not valid."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,7 +96,7 @@ def build_scheduler(
     scheduler = BlockingScheduler(timezone=timezone)
     scheduler.add_job(
         SingleRun(job),
-        CronTrigger.from_crontab(cron, timezone=timezone),
+        DstSafeCron(CronTrigger.from_crontab(cron, timezone=timezone)),
         id="mimwatch-scan",
         name="mimwatch scan",
         max_instances=1,

@@ -24,7 +24,7 @@ class Settings:
     max_candidates: int = 25
     exclude: list[str] = field(default_factory=lambda: [])  # phrases that rule a paper out (title or abstract)
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
-    schedule: str = "30 20 * * sun,mon,tue,wed,thu"  # cron, in `timezone`: after the 20:00 announcement, Sun-Thu
+    schedule: str = "30 0 * * mon,tue,wed,thu,fri"  # cron, in `timezone`: after the feed's midnight rebuild
     timezone: str = "America/New_York"
     model: str | None = None
     github_url: str = "https://api.github.com"

@@ -22,14 +22,33 @@ def test_job_and_trigger_after_the_announcement():
         now = datetime.now(NY)
         first = job.trigger.get_next_fire_time(None, now)
         second = job.trigger.get_next_fire_time(first, first)
-    assert first == datetime(2024, 3, 10, 20, 30, tzinfo=NY)  # Sunday evening, not Friday or Saturday
-    assert second == datetime(2024, 3, 11, 20, 30, tzinfo=NY)
-    with time_machine.travel(datetime(2024, 3, 14, 21, 0, tzinfo=NY), tick=False):  # Thursday, after the run
+    # Sunday's 20:00 announcement is in the feed rebuilt around midnight: Monday 00:30, not Saturday or Sunday.
+    assert first == datetime(2024, 3, 11, 0, 30, tzinfo=NY)
+    assert second == datetime(2024, 3, 12, 0, 30, tzinfo=NY)
+    with time_machine.travel(datetime(2024, 3, 15, 1, 0, tzinfo=NY), tick=False):  # Friday, after the run
         nxt = job.trigger.get_next_fire_time(None, datetime.now(NY))
-    assert nxt == datetime(2024, 3, 17, 20, 30, tzinfo=NY)
+    assert nxt == datetime(2024, 3, 18, 0, 30, tzinfo=NY)
     job.func()  # firing the job runs the scan
     assert calls == [1]
-    assert DEFAULT_CRON == "30 20 * * sun,mon,tue,wed,thu"
+    assert DEFAULT_CRON == "30 0 * * mon,tue,wed,thu,fri"
+
+
+def test_no_weekday_is_skipped_across_daylight_saving_changes():
+    from datetime import timedelta
+
+    (job,) = build_scheduler(lambda: None).get_jobs()
+    fire = job.trigger.get_next_fire_time(None, datetime(2024, 1, 1, 12, 0, tzinfo=NY))
+    fired = set()
+    while fire.year == 2024:
+        assert (fire.hour, fire.minute) == (0, 30)
+        fired.add(fire.date())
+        fire = job.trigger.get_next_fire_time(fire, fire)
+    day, missed = datetime(2024, 1, 2).date(), []
+    while day.year == 2024:
+        if day.weekday() < 5 and day not in fired:
+            missed.append(day)
+        day += timedelta(days=1)
+    assert missed == []  # APScheduler's own CronTrigger misses Monday 2024-03-11
 
 
 def test_overlapping_runs_are_prevented():

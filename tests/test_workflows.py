@@ -14,19 +14,12 @@ def load(name: str) -> dict:
     return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
 
 
-def test_scan_workflow():
-    flow = load("mimwatch.yml")
-    triggers = flow[True]  # YAML 1.1 reads the key `on` as True
-    assert "schedule" in triggers and "since" in triggers["workflow_dispatch"]["inputs"]
-    assert flow["permissions"] == {"contents": "write", "pull-requests": "write"}
-    assert flow["concurrency"]["group"] == "mimwatch"
-    steps = flow["jobs"]["scan"]["steps"]
-    runs = " ".join(step.get("run", "") for step in steps)
-    assert "mimwatch scan --repo" in runs and "--open-pr" in runs
-    uses = [step.get("uses", "") for step in steps]
-    assert any(u.startswith("actions/cache/restore") for u in uses) and any(
-        u.startswith("actions/cache/save") for u in uses
-    )
+def test_this_repository_tries_its_own_action_as_a_dry_run():
+    flow = load("action.yml")
+    assert flow["permissions"] == {"contents": "read"}
+    (step,) = [s for s in flow["jobs"]["dry-run"]["steps"] if s.get("uses") == "./"]
+    assert step["with"]["dry-run"] == "true"
+    assert (ROOT / step["with"]["list-path"]).is_file()
 
 
 def test_ci_workflow_runs_the_readme_test_command():
