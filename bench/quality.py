@@ -17,13 +17,27 @@ from pathlib import Path
 
 from mimwatch.awesome import load
 from mimwatch.classify.data import load_corpus, positives
-from mimwatch.classify.workflow import evaluate, read_labels, read_manifest, train_from_files
+from mimwatch.classify.workflow import evaluate, read_labels, read_manifest, read_not_negatives, train_from_files
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 POOL = sorted((SHARED / "arxiv").glob("*.jsonl.gz"))
 MAY = SHARED / "awesome-mim" / "README-2023-05-25.md"
 ABSTRACTS = SHARED / "awesome-mim" / "abstracts.jsonl"
 DEV = SHARED / "eval" / "dev.jsonl"
+DEC = SHARED / "awesome-mim" / "README-2023-12-07.md"
+JUDGED = [SHARED / "eval" / "pool_judged.jsonl", Path(__file__).parent / "judgements" / "extra_judged.jsonl"]
+
+
+def dev_labels():  # noqa: ANN201
+    """dev.jsonl, each paper with its authors as the December list writes them (the bot reads authors)."""
+    import dataclasses
+
+    dec = load(DEC)
+    out = []
+    for e in read_labels(DEV):
+        entry = dec.find(arxiv_id=None if e.key.startswith("title:") else e.key, title=e.title)
+        out.append(dataclasses.replace(e, authors=tuple(entry.authors) if entry else ()))
+    return out
 
 
 def minilm_encoder():  # noqa: ANN201
@@ -45,12 +59,16 @@ def run_protocol(pool_size: int | None = None, encode=None) -> str:  # noqa: ANN
     """Train on the May list, evaluate on dev + the unseen pool half; the printed report."""
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        model, report = train_from_files(MAY, tmp, [ABSTRACTS], POOL, negative_share=0.5, split_salt="dev-protocol")
+        banned = read_not_negatives([p for p in JUDGED if p.exists()])
+        model, report = train_from_files(MAY, tmp, [ABSTRACTS], POOL, negative_share=0.5, split_salt="dev-protocol",
+                                         not_negatives=banned)  # fmt: skip
         trained = time.perf_counter() - began
         baseline_positives = positives(load(MAY), load_corpus([ABSTRACTS]))
-        result = evaluate(model, read_manifest(tmp), read_labels(DEV), POOL, baseline_positives, pool_size, encode)
+        result = evaluate(model, read_manifest(tmp), dev_labels(), POOL, baseline_positives, pool_size, encode,
+                          not_negatives=banned)  # fmt: skip
     return (
-        "Dev protocol: trained on README-2023-05-25.md; dev.jsonl mixed into the unseen half of the pool\n"
+        "Dev protocol: trained on README-2023-05-25.md; dev.jsonl mixed into the unseen half of the pool "
+        "(pool papers judged on-topic left out)\n"
         f"training: {report.positives} positives, {report.negatives:,} negatives, {trained:.1f} s; "
         f"held-out-fold AP {report.oof_average_precision:.3f}, section CV top-1 {report.section_cv_top1:.3f} "
         f"top-3 {report.section_cv_top3:.3f}\n\n" + result.table()

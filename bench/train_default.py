@@ -14,11 +14,34 @@ from pathlib import Path
 import quality
 
 from mimwatch.classify.card import write_model_card
-from mimwatch.classify.workflow import environment, read_manifest, train_from_files
+from mimwatch.classify.data import Example, NegativeSample, in_split, pool_examples
+from mimwatch.classify.features import author_key, counts
+from mimwatch.classify.follow import SAMPLE_FILE
+from mimwatch.classify.workflow import environment, read_manifest, read_not_negatives, train_from_files
+from mimwatch.sources.files import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 DEC = quality.SHARED / "awesome-mim" / "README-2023-12-07.md"
 OUT = ROOT / "models" / "default"
+SAMPLE_SIZE = 4000  # recent pool papers shipped as hashed counts: a fresh install retrains offline
+JUDGED = [quality.SHARED / "eval" / "pool_judged.jsonl", ROOT / "bench" / "judgements" / "extra_judged.jsonl"]
+
+
+def negative_sample(banned: set[str], listed: list[Example]) -> NegativeSample:
+    """The SAMPLE_SIZE most recent daily-listing papers (they carry authors), minus list and judged papers."""
+    daily = next(p for p in quality.POOL if "daily" in p.name)
+    dates = {str(r.get("id")): r.get("listing_date") or "" for _, r in iter_records(daily)}
+    papers = [e for e in pool_examples([daily], exclude=listed) if e.key not in banned]
+    papers.sort(key=lambda e: (dates.get(e.key, ""), e.key), reverse=True)
+    chosen = papers[:SAMPLE_SIZE]
+    title_rows = [e for e in chosen if in_split(e.key, 0.05, "title-only")]
+    return NegativeSample(
+        counts=counts([e.title for e in chosen], [e.abstract for e in chosen]),
+        title_counts=counts([e.title for e in title_rows], [""] * len(title_rows)),
+        authors=[[author_key(a) for a in e.authors] for e in chosen],
+        title_authors=[[author_key(a) for a in e.authors] for e in title_rows],
+        version=f"daily-listing-{dates.get(chosen[-1].key)}-to-{dates.get(chosen[0].key)}-{len(chosen)}",
+    )
 
 NOTES = """\
 - The dev protocol is hard by construction: a quarter of the papers the maintainers added by December 2023
@@ -50,14 +73,33 @@ def main() -> int:
         print(f"needs ../shared/data (looked in {quality.SHARED})", file=sys.stderr)
         return 1
     began = time.perf_counter()
+    banned = read_not_negatives([p for p in JUDGED if p.exists()])
     model, report = train_from_files(
-        DEC, OUT, [quality.ABSTRACTS], quality.POOL, negative_share=0.6, split_salt="shipped"
+        DEC, OUT, [quality.ABSTRACTS], quality.POOL, negative_share=0.6, split_salt="shipped", not_negatives=banned
     )
     print(f"trained models/default in {time.perf_counter() - began:.1f} s: {report.as_dict()}")
+    from mimwatch.awesome import load
+    from mimwatch.classify.data import paper_key
+
+    listed = [Example(key=paper_key(e.arxiv_id, e.title), title=e.title) for e in load(DEC).entries]
+    sample = negative_sample(banned, listed)
+    sample.save(OUT / SAMPLE_FILE)
+    print(f"wrote {OUT / SAMPLE_FILE}: {sample.version}, {(OUT / SAMPLE_FILE).stat().st_size / 1e6:.1f} MB")
+    rolling_table = _rolling()
     dev_table = quality.run_protocol()
-    write_model_card(OUT, model, report, read_manifest(OUT), environment(), evaluation=dev_table, notes=NOTES)
-    print(dev_table)
+    evaluation = f"{rolling_table.strip()}\n\n{dev_table.strip()}"
+    write_model_card(OUT, model, report, read_manifest(OUT), environment(), evaluation=evaluation, notes=NOTES)
+    print(evaluation)
     return 0
+
+
+def _rolling() -> str:
+    """The rolling protocol's table (bench/rolling.py), as printed."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "rolling.py")], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return done.stdout
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ def main(verbose: int) -> None:
     Run `mimwatch COMMAND --help` for each command's options and an example.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(
-        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    # Plain words for a user; the logger names and levels help a developer (-v).
+    detail = "%(levelname)s %(name)s: %(message)s" if verbose else "mimwatch: %(message)s"
+    logging.basicConfig(level=max(level, logging.DEBUG), format=detail, stream=sys.stderr)
     # PyGithub says at INFO when it waits for a rate limit to reset: a silent half-hour sleep looks like a hang.
     logging.getLogger("github.GithubRetry").setLevel(min(logging.INFO, max(level, logging.DEBUG)))
 
@@ -269,11 +269,11 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     help="Train on this share of the pool (a stable split by id); the rest stays unseen for evaluation.",
 )
 @click.option(
-    "--recall-target",
-    default=0.9,
+    "--candidates-per-1000",
+    default=2.5,
     show_default=True,
-    type=click.FloatRange(0.1, 1.0),
-    help="The operating threshold keeps this recall on held-out folds.",
+    type=click.FloatRange(0.1, 1000.0),
+    help="The reading budget: the threshold lets this many of 1,000 recent unlisted papers through.",
 )
 @click.option(
     "--feedback/--no-feedback",
@@ -281,17 +281,27 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     show_default=True,
     help="Add the papers maintainers rejected in review (from the state) as negatives.",
 )
-def train(list_path, corpus, negatives, out, negative_share, recall_target, feedback, config_path):
+@click.option(
+    "--not-negatives",
+    multiple=True,
+    type=EXISTING_FILE,
+    help="JSONL of pool papers judged on-topic (id/title; with a verdict, yes and borderline count): never negatives.",
+)
+def train(list_path, corpus, negatives, out, negative_share, candidates_per_1000, feedback, not_negatives,
+          config_path):  # fmt: skip
     """Train the relevance and section model on a list, and write it with its model card.
 
     Positives are the list's entries (abstracts from --corpus, by arXiv id or title; entries
     without one are used title-only); negatives are pool papers (--negatives) minus list papers,
-    plus the papers maintainers rejected in review. Writes model.skops, model.json,
-    vocabulary.json, manifest.json, MODEL_CARD.md and (with the `plot` extra) pr_curve.png to --out.
+    plus the papers maintainers rejected in review; pool papers judged on-topic (--not-negatives)
+    never are. Writes model.npz, model.json, manifest.json, MODEL_CARD.md and (with the `plot`
+    extra) pr_curve.png to --out.
 
-    Without --negatives (e.g. `mimwatch train` with no arguments) the current model follows
-    the configured list instead: its sections and nearest entries are refit to the list's
-    entries and sections (abstracts fetched by id), into $MIMWATCH_HOME/model, which scans use.
+    Without --negatives (e.g. `mimwatch train` with no arguments) the model is retrained whole on
+    the configured list: its entries are the positives (abstracts from --corpus first, then the
+    state's cache, then arXiv by id), the papers the bot judged in its scans and the sample shipped
+    with the model the negatives. The result is cached by the list's content (scans use it) and
+    written to --out when given.
 
     Example:
 
@@ -305,8 +315,8 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
     settings = load_settings(config_path)
     list_path = list_path or (Path(settings.list) if settings.list else None)
     if not negatives:
-        from .classify.follow import follow_list, list_changes
-        from .state import State
+        from .classify.follow import list_changes
+        from .classify.workflow import default_model_dir
 
         if list_path is None:
             raise click.UsageError("give --list PATH (or `list` in the settings file)")
@@ -317,9 +327,13 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
             click.echo(f"the model already knows every entry and section of {list_path}")
             return
         api_url = os.environ.get("MIMWATCH_ARXIV_API_URL", DEFAULT_API_URL)
-        followed = follow_list(model, doc, State(config.state_path()), _api(api_url).fetch_ids)
-        followed.save(out or config.home_dir() / "model")
-        click.echo(f"refit the model to {list_path} ({changes.describe()}); wrote {out or config.home_dir() / 'model'}")
+        state = _open_state(None, dry_run=not config.state_path().exists())
+        followed = _model_for_list(model, Path(settings.model or default_model_dir()), doc, state,
+                                   _api(api_url, attempts=2).fetch_ids, corpus)  # fmt: skip
+        if out:
+            followed.save(out)
+        where = out or f"the model cache ({config.model_cache_dir()})"
+        click.echo(f"trained the model on {list_path} ({changes.describe()}); wrote {where}")
         return
     if list_path is None or out is None:
         raise click.UsageError("training with --negatives needs --list and --out")
@@ -330,20 +344,24 @@ def train(list_path, corpus, negatives, out, negative_share, recall_target, feed
         from .state import State
 
         rejected = rejected_examples(State(config.state_path()))
+    from .classify.workflow import read_not_negatives
+
     model, report = train_from_files(
         list_path,
         out,
         corpus,
         negatives,
         negative_share,
-        config=TrainConfig(recall_target=recall_target),
+        config=TrainConfig(candidates_per_1000=candidates_per_1000),
         rejected=rejected,
+        not_negatives=read_not_negatives(not_negatives),
     )
     write_model_card(out, model, report, read_manifest(out), environment())
     click.echo(
         f"trained on {report.positives} list entries and {report.negatives:,} pool papers; "
         f"held-out AP {report.oof_average_precision:.3f}, threshold {model.threshold:.4f} "
-        f"(recall {report.oof_recall_at_threshold:.2f}, {report.oof_candidates_per_1000:.1f} pool papers per 1,000); "
+        f"({report.oof_candidates_per_1000:.1f} of 1,000 recent papers pass it; held-out recall "
+        f"{report.oof_recall_at_threshold:.2f}); "
         f"wrote {out}"
     )
 
@@ -416,7 +434,13 @@ def classify(model_dir, input_path, output):
     help="Abstracts of the training list's papers (for the baseline).",
 )
 @click.option("--pool-size", type=int, help="Sample the evaluation pool down to about this many papers.")
-def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size):
+@click.option(
+    "--not-negatives",
+    multiple=True,
+    type=EXISTING_FILE,
+    help="JSONL of pool papers judged on-topic: left out of the pool (they are no false alarms).",
+)
+def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size, not_negatives):
     """Measure the model against the peers' methods on labelled papers mixed into unseen pool papers.
 
     Prints relevance AP, recall at 1/2/5 pool papers flagged per 1,000, recall and flags per
@@ -429,12 +453,13 @@ def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size):
     """
     from .classify.data import load_corpus, positives
     from .classify.workflow import evaluate as run_evaluation
-    from .classify.workflow import load_model, read_labels, read_manifest
+    from .classify.workflow import load_model, read_labels, read_manifest, read_not_negatives
 
     model = load_model(model_dir)
     manifest = read_manifest(model_dir) if model_dir else read_manifest(_default_model_dir())
     baseline_pos = positives(load(list_path), load_corpus(corpus)) if list_path else []
-    result = run_evaluation(model, manifest, read_labels(labels), pool_paths, baseline_pos, pool_size)
+    result = run_evaluation(model, manifest, read_labels(labels), pool_paths, baseline_pos, pool_size,
+                            not_negatives=read_not_negatives(not_negatives))  # fmt: skip
     click.echo(result.table())
 
 
@@ -580,7 +605,7 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
 
     settings = load_settings(config_path)
     list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
-    state = _open_state(state_path, dry_run=mode == "dry-run")
+    state = _open_state(state_path, dry_run=mode == "dry-run", window=settings.stream_window)
     model = load_model(model_dir or settings.model)
     today = datetime.now(UTC).date()
 
@@ -590,7 +615,11 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     source = source_opt or ("api" if since else "rss")
     cats = _split_values((categories,)) if categories else settings.categories
     online = source in ("rss", "api")
-    model = _follow(model, target.list_text, state, api_url if online else None, save=mode != "dry-run")
+    from .classify.workflow import default_model_dir
+
+    fetch = _api(api_url, attempts=2).fetch_ids if online else None
+    model = _model_for_list(model, Path(model_dir or settings.model or default_model_dir()),
+                            parse_list(target.list_text), state, fetch)  # fmt: skip
     window_since = window_until = None
     if source == "rss":
         result = FeedSource(base_url=feed_url, categories=cats, backoff=Backoff(base=config.retry_base())).fetch()
@@ -622,21 +651,37 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     _emit_summary("mimwatch scan", summary.table())
 
 
-def _follow(model, list_text: str, state, api_url: str | None, save: bool):  # noqa: ANN001, ANN202
-    """The model refit to the list's current entries and sections (see classify/follow.py)."""
-    from .classify.follow import follow_list
+def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):  # noqa: ANN001, ANN202
+    """The model trained on the list as it is now: `model` if it knows the list, else retrained (or from the
+    cache); abstracts of new entries from `corpus`, then the state's cache, then arXiv by id (`fetch_ids`)."""
+    from .classify.data import load_corpus
+    from .classify.follow import load_sample, model_for_list, stream_examples
+    from .errors import SourceError
 
-    fetch = None
-    if api_url:
-        fetch = _api(api_url, attempts=2).fetch_ids
-    followed = follow_list(model, parse_list(list_text), state, fetch)
-    if followed is not model and save:
-        followed.save(config.home_dir() / "model")
-        log.info("saved the model refit to the list in %s", config.home_dir() / "model")
-    return followed
+    known = load_corpus(corpus) if corpus else {}
+
+    def abstracts(ids: list[str]) -> dict[str, str]:
+        found = {i: known[i]["abstract"] for i in ids if known.get(i, {}).get("abstract")}
+        cached = state.cached_abstracts([i for i in ids if i not in found])
+        found |= {i: r["abstract"] for i, r in cached.items() if r.get("abstract")}
+        missing = [i for i in ids if i not in found]
+        if missing and fetch_ids is not None:
+            try:
+                papers = fetch_ids(missing)
+            except SourceError as exc:
+                log.warning("cannot fetch the abstracts of new list entries (%s): their titles are used", exc)
+                papers = []
+            state.cache_abstracts(p.to_record() for p in papers)
+            found |= {p.id: p.abstract for p in papers if p.abstract}
+        return found
+
+    def negatives():  # noqa: ANN202 - read only when the model is retrained
+        return stream_examples(state.stream_negatives())
+
+    return model_for_list(model, doc, config.model_cache_dir(), load_sample(model_dir), negatives, abstracts)
 
 
-def _open_state(state_path: Path | None, dry_run: bool):  # noqa: ANN202
+def _open_state(state_path: Path | None, dry_run: bool, window: int = 30_000):  # noqa: ANN202
     """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
     import atexit
     import shutil
@@ -649,7 +694,7 @@ def _open_state(state_path: Path | None, dry_run: bool):  # noqa: ANN202
         scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         return State.snapshot(path, scratch)
-    return State(path)
+    return State(path, stream_window=window)
 
 
 def _emit_summary(title: str, table: str) -> None:

@@ -22,6 +22,14 @@ def state_path() -> Path:
     return home_dir() / "state.sqlite"
 
 
+def model_cache_dir() -> Path:
+    """Models retrained on a list, by the list's content: `MIMWATCH_MODEL_CACHE`, else `models/` in the home
+    folder. A cache, not state: deleting it costs one retraining."""
+    if env := os.environ.get("MIMWATCH_MODEL_CACHE"):
+        return Path(env)
+    return home_dir() / "models"
+
+
 def cache_path() -> Path:
     """The SQLite cache of fetched arXiv pages (resumable backfills)."""
     return home_dir() / "cache.sqlite"

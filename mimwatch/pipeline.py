@@ -129,6 +129,7 @@ def scan(
     earlier, reviewed = state.known(p.key for p in [*arrived, *result.updates])
 
     fresh: list[Paper] = []
+    judged: list[Paper] = []  # every paper this run decides on: the state's recent stream
     listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
     decisions: list[PaperDecision] = []
     seen: set[str] = set()
@@ -143,8 +144,10 @@ def scan(
         if phrase := _excluded_by(paper, excluded):
             summary.skipped[f"excluded phrase {phrase!r}"] += 1
             decisions.append(_decision(paper, None, None, "excluded"))  # checked again next run
+            judged.append(paper)
             continue
         fresh.append(paper)
+        judged.append(paper)
     summary.new = len(fresh)
 
     scores = model.score([_record(p) for p in fresh])
@@ -215,7 +218,7 @@ def scan(
     status = "ok" if result.announced else "not-announced"
     state.record_run(
         started=started, since=since, until=until if result.announced else None, source=source,
-        status=status, counts=summary.counts(), decisions=decisions,
+        status=status, counts=summary.counts(), decisions=decisions, papers=[p.to_record() for p in judged],
     )  # fmt: skip
     return summary
 
@@ -276,7 +279,8 @@ def _candidate(paper: Paper, score: Score, section: str, doc: AwesomeList, style
         relevance=score.relevance,
         sections=tuple((n, p) for n, p in score.sections),
         terms=tuple(score.reasons["terms"]),
-        nearest=tuple(n["title"] for n in score.reasons["nearest"]),
+        nearest=tuple(bounded(n["title"], 120) for n in score.reasons["nearest"]),
+        list_authors=tuple(bounded(a, 80) for a in score.reasons.get("list_authors", [])[:5]),
     )
 
 
@@ -459,7 +463,7 @@ def _excluded_by(paper: Paper, patterns: list[tuple[str, re.Pattern]]) -> str | 
 
 
 def _record(paper: Paper) -> dict:
-    return {"id": paper.id, "title": paper.title, "abstract": paper.abstract}
+    return {"id": paper.id, "title": paper.title, "abstract": paper.abstract, "authors": list(paper.authors)}
 
 
 def _decision(

@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-
 from datetime import datetime, time, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler

@@ -22,6 +22,7 @@ class Settings:
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
+    stream_window: int = 30_000  # recent papers the state keeps for retraining (negatives)
     exclude: list[str] = field(default_factory=lambda: [])  # phrases that rule a paper out (title or abstract)
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
     schedule: str = "30 0 * * mon,tue,wed,thu,fri"  # cron, in `timezone`: after the feed's midnight rebuild
@@ -66,7 +67,7 @@ def _from_table(table: dict, source: Path) -> Settings:
             value = [v.strip() for v in value.split(",") if v.strip()]
         if name in ("threshold",) and value is not None and not isinstance(value, int | float):
             raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
-        if name == "max_candidates" and not isinstance(value, int):
+        if name in ("max_candidates", "stream_window") and not isinstance(value, int):
             raise ConfigError(f"{source}: {key} must be a whole number, not {value!r}")
         if name == "exclude" and not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{source}: {key} must be a list of phrases (non-empty strings), not {value!r}")

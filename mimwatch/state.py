@@ -16,7 +16,10 @@ from pathlib import Path
 from .errors import MimwatchError
 from .papers import title_key
 
-SCHEMA = """
+# Each migration takes the state from the version before it to its own (PRAGMA user_version). A state of
+# the first release has version 0 and the tables of migration 1, which are created only where missing.
+MIGRATIONS: dict[int, str] = {}
+MIGRATIONS[1] = """
 CREATE TABLE IF NOT EXISTS papers (
     id TEXT PRIMARY KEY, version INTEGER, title TEXT, relevance REAL, section TEXT, venue TEXT,
     decision TEXT NOT NULL, run_id INTEGER, updated TEXT);
@@ -29,6 +32,13 @@ CREATE TABLE IF NOT EXISTS outcomes (
     id TEXT PRIMARY KEY, outcome TEXT NOT NULL, version INTEGER, venue TEXT, pull INTEGER, updated TEXT);
 CREATE TABLE IF NOT EXISTS abstracts (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
+# The recent stream: every paper a scan judged, as a record, newest kept (the window); retraining's negatives.
+MIGRATIONS[2] = """
+CREATE TABLE IF NOT EXISTS stream (key TEXT PRIMARY KEY, record TEXT NOT NULL, run_id INTEGER);
+CREATE INDEX IF NOT EXISTS stream_by_run ON stream (run_id);
+"""
+SCHEMA_VERSION = max(MIGRATIONS)
+STREAM_WINDOW = 30_000
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,26 @@ class StateError(MimwatchError):
 
 
 class State:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, stream_window: int = STREAM_WINDOW):
         self.path = Path(path)
+        self.stream_window = stream_window
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db, db:
-                db.executescript(SCHEMA)
+            with closing(self._connect()) as db:
+                self._migrate(db)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise _state_error(self.path, exc) from exc
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path}: written by a newer mimwatch (state version {version}, this one reads up to "
+                f"{SCHEMA_VERSION}); upgrade mimwatch"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits first; the version moves only with the tables of its migration.
+            db.executescript(f"BEGIN;\n{MIGRATIONS[target]}\nPRAGMA user_version = {target};\nCOMMIT;")
 
     @classmethod
     def snapshot(cls, path: str | Path, scratch: str | Path) -> State:
@@ -157,7 +179,9 @@ class State:
         status: str,
         counts: dict,
         decisions: Iterable[PaperDecision] = (),
+        papers: Iterable[dict] = (),
     ) -> int:
+        """One run, its decisions and the records of the papers it judged (the stream), in one transaction."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with closing(self._connect()) as db, db:
             cursor = db.execute(
@@ -176,7 +200,27 @@ class State:
                     for d in decisions
                 ],
             )
+            db.executemany(
+                "INSERT OR REPLACE INTO stream (key, record, run_id) VALUES (?, ?, ?)",
+                [(_key(r), json.dumps(r, ensure_ascii=False), run_id) for r in papers],
+            )
+            db.execute(
+                "DELETE FROM stream WHERE rowid NOT IN (SELECT rowid FROM stream ORDER BY run_id DESC, rowid DESC"
+                " LIMIT ?)",
+                (self.stream_window,),
+            )
         return run_id
+
+    def stream_negatives(self) -> list[dict]:
+        """Records of recent papers the bot judged not list material: scored irrelevant or excluded by a
+        phrase, or rejected by the maintainers; never what it proposed, deferred or the maintainers accepted."""
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT s.record FROM stream s LEFT JOIN papers p ON p.id = s.key LEFT JOIN outcomes o ON o.id = s.key"
+                " WHERE o.outcome = 'rejected' OR (o.outcome IS NULL AND (p.decision IS NULL"
+                " OR p.decision IN ('irrelevant', 'excluded'))) ORDER BY s.run_id, s.rowid"
+            ).fetchall()
+        return [json.loads(r) for (r,) in rows]
 
     def record_pulls(self, pulls: Iterable, outcomes: dict[str, tuple[str, str | None, int]]) -> None:
         """Bot PRs as GitHub has them now, and what their review says of each paper."""
@@ -196,7 +240,7 @@ class State:
         with closing(self._connect()) as db, db:
             db.executemany(
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
-                [(r.get("id") or title_key(r.get("title") or ""), json.dumps(r, ensure_ascii=False)) for r in records],
+                [(_key(r), json.dumps(r, ensure_ascii=False)) for r in records],
             )
 
 
@@ -207,6 +251,10 @@ def _by_ids(db: sqlite3.Connection, query: str, ids: Iterable[str]) -> Iterator[
     for first in range(0, len(ids), 500):
         chunk = ids[first : first + 500]
         yield from db.execute(query.format(ids=",".join("?" * len(chunk))), chunk)
+
+
+def _key(record: dict) -> str:
+    return record.get("id") or title_key(record.get("title") or "")
 
 
 def _state_error(path: Path, exc: Exception) -> StateError:

@@ -9,11 +9,19 @@ MAY_LIST = DATA / "awesome-2023-05-25.md"
 DEC_LIST = DATA / "awesome-2023-12-07.md"
 
 
+@pytest.fixture(scope="session")
+def shared_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Models retrained on a list are a cache keyed by the list's content, not state: the tests share one, so
+    the shipped model is trained on the May fixture list once per session, not once per scan test."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_model_cache: Path) -> Path:
     """Point every piece of mimwatch state at a fresh folder, so no test touches a user's files."""
     home = tmp_path / "mimwatch-home"
     monkeypatch.setenv("MIMWATCH_HOME", str(home))
+    monkeypatch.setenv("MIMWATCH_MODEL_CACHE", str(shared_model_cache))
     monkeypatch.setenv("MIMWATCH_STATE", str(home / "state.sqlite"))
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     # Loopback servers need no politeness; towards arxiv.org the 3 s floor holds whatever this says.

@@ -42,20 +42,22 @@ def test_train_writes_model_manifest_and_card(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "trained on 20 list entries and 90 pool papers" in result.output
-    for name in ("model.skops", "model.json", "vocabulary.json", "manifest.json", "MODEL_CARD.md"):
+    for name in ("model.npz", "model.json", "manifest.json", "MODEL_CARD.md"):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["positives"]) == 20 and manifest["negatives"]["count"] == 90
     assert {p["section"] for p in manifest["positives"]} == SECTIONS
     card = (out / "MODEL_CARD.md").read_text()
-    assert "Operating threshold" in card and "scikit-learn" in card
+    assert "Operating threshold" in card and "reading budget" in card and "**Bias**" in card
 
 
-def test_vocabulary_keeps_3d_but_no_years_counts_or_sizes(tiny_model):
+def test_features_keep_3d_but_no_years_counts_or_sizes():
     """The token "3D" names a section; "2021", "100M" or "2B" would only tell the pool's era from the list's."""
-    vocabulary = json.loads((tiny_model / "vocabulary.json").read_text(encoding="utf-8"))
-    words = {w for term in vocabulary for w in term.split()}
-    assert "3d" in words and "point cloud" in vocabulary
+    from mimwatch.classify.features import analyse
+
+    terms = analyse("3D point clouds in 2021", "A 7B model with 100M images and 2D views.")
+    words = {w for term in terms for w in term.split()}
+    assert "3d" in words and "point clouds" in terms and "2d" in words
     assert {w for w in words if w[0].isdigit()} <= {"2d", "3d", "4d"}
 
 
@@ -100,25 +102,31 @@ def test_saved_and_loaded_model_score_alike(tiny_model, tmp_path):
     assert np.allclose([s.relevance for s in model.score(pool)], [s.relevance for s in copy.score(pool)])
 
 
-def test_incompatible_sklearn_version_is_a_clear_error(tiny_model, tmp_path):
-    broken = tmp_path / "old"
-    load_model(tiny_model).save(broken)
-    meta = json.loads((broken / "model.json").read_text())
-    meta["sklearn_version"] = "0.24.2"
-    (broken / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(
-        ModelError, match=r"trained with scikit-learn 0\.24\.2.*install scikit-learn==0\.24\.2 or retrain"
-    ):
-        Model.load(broken)
-    result = CliRunner().invoke(main, ["classify", "--model", str(broken), "--input", str(POOL)])
+def test_a_model_is_arrays_and_json_only(tiny_model):
+    """No pickle, no estimator: the model loads and scores alike on any supported scikit-learn."""
+    with np.load(tiny_model / "model.npz", allow_pickle=False) as data:
+        assert all(data[name].dtype != object for name in data.files)
+    meta = json.loads((tiny_model / "model.json").read_text())
+    assert "sklearn_version" not in meta and meta["format_version"] == 2
+
+
+def test_another_model_format_is_a_clear_error(tiny_model, tmp_path):
+    old = tmp_path / "old"
+    load_model(tiny_model).save(old)
+    meta = json.loads((old / "model.json").read_text())
+    meta["format_version"] = 1
+    (old / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"model format 1 is not the 2 this mimwatch reads; retrain"):
+        Model.load(old)
+    result = CliRunner().invoke(main, ["classify", "--model", str(old), "--input", str(POOL)])
     assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
 
 
 def test_damaged_or_missing_model_files(tiny_model, tmp_path):
     damaged = tmp_path / "damaged"
     load_model(tiny_model).save(damaged)
-    (damaged / "model.skops").write_bytes(b"PK\x03\x04 not a real archive")
-    with pytest.raises(ModelError, match="cannot load model.skops"):
+    (damaged / "model.npz").write_bytes(b"PK\x03\x04 not a real archive")
+    with pytest.raises(ModelError, match="model.npz damaged or incomplete"):
         Model.load(damaged)
     with pytest.raises(ModelError, match="not a mimwatch model folder"):
         Model.load(tmp_path / "nothing-here")

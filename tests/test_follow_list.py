@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from mimwatch.awesome import Entry, parse, render
 from mimwatch.awesome.edit import add_entries, add_section
-from mimwatch.classify.follow import follow_list, list_changes
-from mimwatch.classify.workflow import load_model
+from mimwatch.classify.follow import list_changes, load_sample, model_for_list
+from mimwatch.classify.workflow import default_model_dir, load_model
 from mimwatch.cli import main
 
 from .conftest import MAY_LIST
@@ -38,10 +40,16 @@ def test_list_changes_and_refit(tmp_path):
     model = load_model()
     changes = list_changes(model, doc)
     assert "MIM for Robotics" in changes.new_sections and len(changes.new_entries) >= 4
-    followed = follow_list(model, doc)  # offline: the new entries are learned from their titles
+    sample = load_sample(default_model_dir())
+    # Offline: the new entries are learned from their titles; the negatives are the shipped sample. Through
+    # the session's model cache, which the scan of the same list below then reads.
+    followed = model_for_list(model, doc, Path(os.environ["MIMWATCH_MODEL_CACHE"]), sample, list, None)
     assert "MIM for Robotics" in followed.sections and followed.sections == list(doc.sections)
     assert list_changes(followed, doc).any is False
-    assert followed.threshold == model.threshold  # the relevance head is kept
+    trained = followed.meta["followed_list"]
+    assert trained["negatives"] == sample.counts.shape[0] and trained["sample"] == sample.version
+    assert {e["key"] for e in followed.entries} >= {i for i, _, _ in ROBOTICS}  # the whole model retrained
+    assert followed.threshold != model.threshold and followed.meta["training"]["positives"] == len(followed.entries)
 
 
 def test_scan_proposes_into_the_new_section(tmp_path):
@@ -72,14 +80,17 @@ def test_train_without_arguments_follows_the_configured_list(tmp_path, monkeypat
     httpserver.expect_request("/api/query").respond_with_handler(fake)
     monkeypatch.setenv("MIMWATCH_ARXIV_API_URL", httpserver.url_for("/api/query"))
     monkeypatch.chdir(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MIMWATCH_MODEL_CACHE", str(cache))
     result = CliRunner().invoke(main, ["train"])
     assert result.exit_code == 0, result.output
-    assert "new sections" in result.output and (isolated_home / "model" / "model.json").is_file()
-    followed = load_model()  # the refit model is now the one scans use
-    assert "MIM for Robotics" in followed.sections
+    assert "new sections" in result.output and "the model cache" in result.output
+    (folder,) = [p for p in cache.iterdir() if (p / "model.json").is_file()]
+    assert "MIM for Robotics" in load_model(folder).sections  # the model scans of this list use
     assert {r["id_list"] for r in fake.requests} and "2210.03109" in fake.requests[0]["id_list"]
+    asked = len(fake.requests)
     again = CliRunner().invoke(main, ["train"])
-    assert "already knows every entry" in again.output
+    assert again.exit_code == 0 and len(fake.requests) == asked  # from the cache: nothing fetched or trained
 
 
 def test_rejected_papers_become_negatives(tmp_path):

@@ -4,7 +4,6 @@ and every failure is one clear line (the file, the host, the remedy)."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sqlite3
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mimwatch.awesome import parse
@@ -193,19 +192,6 @@ def test_a_dry_run_reads_a_state_in_a_read_only_folder(tmp_path, monkeypatch, is
         assert sorted(p.name for p in folder.iterdir()) == before
     finally:
         folder.chmod(0o755)
-
-
-def test_a_damaged_refit_model_falls_back_to_the_shipped_one_and_is_rebuilt(tmp_path, isolated_home, caplog):
-    refit = isolated_home / "model"
-    refit.mkdir(parents=True)
-    (refit / "model.json").write_text("{ damaged", encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        result = scan("--source", str(DAILY), "--state", str(tmp_path / "s.sqlite"), "--git-repo", str(_git_clone(tmp_path)))
-    assert result.exit_code == 0, result.output
-    assert any("cannot be used" in r.getMessage() for r in caplog.records)
-    from mimwatch.classify.workflow import load_model
-
-    assert load_model().sections  # rebuilt: loads again
 
 
 def _git_clone(tmp_path: Path) -> Path:

@@ -73,8 +73,11 @@ def test_scan_opens_one_pr_with_entries_in_their_sections(world, isolated_home):
     assert set(marker_ids(pr["body"])["ids"]) == NEW_IDS
     assert marker_ids(pr["body"])["updates"] == ["2205.14540"]
     doc = parse(gh.text(pr["head"]["ref"]))
-    assert doc.find(arxiv_id="2305.14344").section == "Video Rrepresentation"
-    assert doc.find(arxiv_id="2306.00989").section == "MIM for Transformers"
+    for paper_id in NEW_IDS:  # inserted in the first of the three sections the PR shows for it
+        row = next(line for line in pr["body"].splitlines() if f"arxiv.org/abs/{paper_id})" in line)
+        inserted, top3 = row.split(" | ")[1:3]
+        assert doc.find(arxiv_id=paper_id).section == inserted == top3.split(" · ")[0].rsplit(" ", 1)[0]
+    assert doc.find(arxiv_id="2306.00989").section == "MIM for Transformers"  # Hiera, where the maintainers put it
     assert doc.find(arxiv_id="2205.14540").venue_tag == "AAAI Workshop'2024"
     assert doc.find(arxiv_id="2503.11742") is None  # the off-topic paper
     assert gh.text() == MAY_LIST.read_text(encoding="utf-8")  # main untouched until a maintainer merges
@@ -183,14 +186,18 @@ def test_refresh_proposes_venue_and_code_updates(httpserver, tmp_path):
 
 def test_settings_file_and_cli_override(tmp_path, monkeypatch):
     (tmp_path / "mimwatch.toml").write_text(
-        f'[mimwatch]\nlist = "{MAY_LIST}"\nthreshold = 0.999\nmax_candidates = 1\n', encoding="utf-8"
+        f'[mimwatch]\nlist = "{MAY_LIST}"\nthreshold = 0.9999\nmax_candidates = 1\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
     strict = scan("--source", str(DAILY), "--dry-run")
     assert strict.exit_code == 0, strict.output
-    assert re.search(r"proposed\s+0\n", strict.stderr)  # threshold 0.999 from the settings file
     loose = scan("--source", str(DAILY), "--dry-run", "--threshold", "0.05")
-    assert re.search(r"proposed\s+1\n", loose.stderr)  # the CLI's threshold wins; max_candidates still 1
+
+    def count(name: str, result) -> int:
+        return int(re.search(rf"{name}\s+(\d+)\n", result.stderr).group(1))
+
+    assert count("relevant", strict) < count("relevant", loose) == 3  # the file's 0.9999, then the CLI's 0.05
+    assert count("proposed", loose) == 1  # max_candidates = 1 from the file still holds
     assert re.search(r"deferred \(over --max-candidates\)\s+2\n", loose.stderr)
 
 

@@ -59,3 +59,20 @@ def embedding_scores(
     library = encode([f"{e.title}. {e.abstract}" for e in items])
     candidates = encode([f"{e.title}. {e.abstract}" for e in papers])
     return 10.0 * (candidates @ library.T) @ weights
+
+
+def section_svm_top3(positives: Sequence[Example], papers: Sequence[Example]) -> list[list[str]]:
+    """A per-section linear SVM (one against the rest, arxiv-sanity's TF-IDF) over the list's entries:
+    each paper's three best sections, for comparison with mimwatch's section head."""
+    labelled = [p for p in positives if p.section]
+    sections = sorted({p.section for p in labelled})
+    if not papers or len(sections) < 2:
+        return [sections[:3] for _ in papers]
+    vectorizer = TfidfVectorizer(strip_accents="unicode", lowercase=True, stop_words="english",
+                                 token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
+                                 sublinear_tf=True)  # fmt: skip
+    X = vectorizer.fit_transform([_sanity_doc(p) for p in labelled])
+    svm = LinearSVC(class_weight="balanced", C=1.0).fit(X, [p.section for p in labelled])
+    decision = svm.decision_function(vectorizer.transform([_sanity_doc(p) for p in papers]))
+    order = np.argsort(-decision, axis=1, kind="stable")[:, :3]
+    return [[svm.classes_[j] for j in row] for row in order]

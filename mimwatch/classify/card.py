@@ -24,39 +24,52 @@ def write_model_card(
     plot = _pr_plot(folder / "pr_curve.png", report)
     lst = manifest.get("list", {})
     neg = manifest.get("negatives", {})
+    cfg = model.meta.get("config", {})
     lines = [
         "# mimwatch relevance and section model",
         "",
         f"Trained {datetime.now(UTC):%Y-%m-%d} on `{lst.get('file')}` ({lst.get('entries')} entries, "
-        f"{len(model.sections)} sections). Files: `model.skops` (estimators; skops, loads without running code), "
-        "`model.json` (settings, threshold, sections), `vocabulary.json`, `manifest.json` (the ids and titles "
-        "trained on).",
+        f"{len(model.sections)} sections). Files: `model.npz` (arrays only, loaded without pickles: the model "
+        "scores the same on every supported scikit-learn), `model.json` (settings, threshold, sections, the "
+        "list's entries and authors), `manifest.json` (the ids and titles trained on), `negatives.npz` (the "
+        "shipped sample of recent papers as hashed counts, for retraining on a changed list).",
         "",
         "## Data",
         f"- Positives: {report.positives} list entries ({report.title_only_positives} title-only, without an "
         "abstract), abstracts matched by arXiv id, else by title.",
         f"- Negatives: {report.negatives:,} pool papers from {', '.join(neg.get('files', []))} "
         f"(share {neg.get('share')} by a stable hash of the id, salt `{neg.get('split_salt')}`; the rest is "
-        "never trained on), list papers removed by id and normalised title; a stable 5 % of them also "
-        "title-only, so that a missing abstract is no signal.",
-        "- Features: TF-IDF of words and word pairs over title (twice) + abstract; no token that starts with "
-        "a digit but 2D/3D/4D, so years, counts and model sizes cannot tell the pool's era from the list's.",
+        "never trained on), list papers removed by id and normalised title, and pool papers judged on-topic "
+        "by hand (bench/judgements) never used as negatives; a stable 5 % of them also title-only, so that a "
+        "missing abstract is no signal.",
+        "- Features: TF-IDF (sublinear tf, l2 per block) of hashed words and word pairs over title (twice) + "
+        f"abstract, beside character 3-5-grams within the title's words (weight {cfg.get('char_weight')}), which "
+        "catch coined names (VideoMAE, Point-M2AE, MaskGIT); no token that starts with a digit but 2D/3D/4D, so "
+        "years, counts and model sizes cannot tell the pool's era from the list's.",
+        f"- Authors: how many of a paper's authors (first and last name, accents and case folded) already have "
+        f"entries in the list, capped at 3 (a list entry does not count for itself). Learned coefficient "
+        f"{report.author_coefficient:.2f} on a 0..1 scale (the words' contributions sum to a few units). "
+        f"{report.positives_with_list_authors:.0%} of the list's entries share an author with another entry; "
+        f"{report.negatives_with_list_authors:.1%} of the negatives have a list author. **Bias**: this favours the "
+        "groups already in the list — the maintainers add the work of the groups that shape the field, but a "
+        "newcomer's paper needs stronger words to be proposed. The PR names the list authors when they weighed in.",
         "",
         "## Model",
-        f"- Relevance: logistic regression (C={model.meta['config']['C']}, balanced classes), scores "
-        "calibrated to probabilities on 5-fold out-of-fold predictions. Operating threshold "
-        f"{model.threshold:.4f}: the highest that keeps recall ≥ {model.meta['recall_target']} on the "
-        "held-out folds.",
-        f"- Sections: logistic regression over the list's headings (C={model.meta['config']['section_C']}), "
-        f"each heading's own distinctive words as one more example and as evidence weighted "
-        f"{model.section_weight:g} (chosen by cross-validation on the list). Below a top probability of "
-        f"{model.triage_floor:.3f} ({model.meta['triage_floor']}, or 2.5x the uniform probability when that is "
-        "lower) the section is reported as `needs triage`, with the top 3.",
+        f"- Relevance: logistic regression (C={cfg.get('C')}, balanced classes), scores calibrated to "
+        f"probabilities on 5-fold out-of-fold predictions. Operating threshold {model.threshold:.4f}: set by the "
+        f"maintainer's reading budget, the score above which {cfg.get('candidates_per_1000')} of 1,000 recent "
+        "stream papers (the negatives, held out) fall.",
+        f"- Sections: an ensemble over the list's own entries, with its own TF-IDF fitted on them: a logistic "
+        f"regression over the headings (C={report.section_C:g}; each heading's distinctive words one more "
+        f"example), the heading words as evidence (weight {model.heading_weight:g}) and the sections of the "
+        f"{cfg.get('knn')} nearest entries (weight {model.knn_weight:g}), the mix chosen by cross-validation on "
+        f"the list. Below a top probability of {model.triage_floor:.3f}, or when the first section is not "
+        f"{cfg.get('triage_lead')}x the second, the paper is reported as `needs triage`, with its top 3.",
         "",
         "## Figures on held-out folds of the training data",
-        f"- Average precision {report.oof_average_precision:.3f}; at the threshold recall "
-        f"{report.oof_recall_at_threshold:.3f} with {report.oof_candidates_per_1000:.2f} pool papers flagged "
-        "per 1,000.",
+        f"- Average precision {report.oof_average_precision:.3f}; at the threshold, recall "
+        f"{report.oof_recall_at_threshold:.3f} with {report.oof_candidates_per_1000:.2f} stream papers flagged "
+        "per 1,000 (held-out recall overstates next year's: see the rolling evaluation).",
         f"- Section (cross-validated on the list): top-1 {report.section_cv_top1:.3f}, top-3 "
         f"{report.section_cv_top3:.3f}.",
         "",

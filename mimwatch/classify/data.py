@@ -12,6 +12,7 @@ from ..awesome.document import AwesomeList
 from ..awesome.model import normalise_title
 from ..errors import MimwatchError
 from ..sources.files import iter_records
+from .features import author_key, counts, document
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +29,11 @@ class Example:
     title: str
     abstract: str = ""
     section: str | None = None  # the list section of a positive
+    authors: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
         return document(self.title, self.abstract)
-
-
-def document(title: str, abstract: str | None) -> str:
-    """What the models read: the title twice (it says most per word), then the abstract."""
-    title = (title or "").strip()
-    return f"{title}. {title}. {(abstract or '').strip()}".strip()
 
 
 def paper_key(arxiv_id: str | None, title: str) -> str:
@@ -80,7 +76,9 @@ def positives(doc: AwesomeList, corpus: dict[str, dict]) -> list[Example]:
         abstract = (record or {}).get("abstract") or ""
         if not abstract:
             missing += 1
-        examples.append(Example(key=key, title=entry.title, abstract=abstract, section=entry.section))
+        examples.append(
+            Example(key=key, title=entry.title, abstract=abstract, section=entry.section, authors=tuple(entry.authors))
+        )
     if not examples:
         raise TrainingDataError(f"{doc.path or 'the list'} has no entries to learn from")
     log.info("%d list entries, %d without an abstract (title only)", len(examples), missing)
@@ -101,4 +99,84 @@ def pool_examples(paths: Sequence[str | Path], exclude: Iterable[Example] = ()) 
             if not title or key in seen or norm in banned_titles or (arxiv_id and str(arxiv_id) in banned_ids):
                 continue
             seen.add(key)
-            yield Example(key=key, title=title, abstract=record.get("abstract") or "")
+            authors = record.get("authors") if isinstance(record.get("authors"), list) else []
+            yield Example(key=key, title=title, abstract=record.get("abstract") or "", authors=tuple(authors))
+
+
+def training_set(
+    positives: Sequence[Example],
+    negatives: Sequence[Example],
+    stream: Sequence[bool] | None = None,
+    sample: NegativeSample | None = None,
+    title_only_share: float = 0.05,
+):  # noqa: ANN201 - a model.TrainingSet
+    """Counts of list entries and negatives (papers as text, plus a shipped sample already counted).
+
+    `stream`: per negative, whether it is a recent stream paper (sets the reading-budget threshold);
+    the sample's papers are recent stream papers by construction.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    from .model import TrainingSet
+
+    pos_counts = counts([p.title for p in positives], [p.abstract for p in positives])
+    neg_counts = counts([n.title for n in negatives], [n.abstract for n in negatives])
+    title_rows = [n for n in negatives if n.abstract and in_split(n.key, title_only_share, "title-only")]
+    title_counts = counts([n.title for n in title_rows], [""] * len(title_rows))
+    neg_authors = [[author_key(a) for a in n.authors] for n in negatives]
+    title_authors = [[author_key(a) for a in n.authors] for n in title_rows]
+    stream_mask = list(stream) if stream is not None else [True] * len(negatives)
+    if sample is not None:
+        neg_counts = sp.vstack([neg_counts, sample.counts], format="csr")
+        title_counts = sp.vstack([title_counts, sample.title_counts], format="csr")
+        neg_authors += sample.authors
+        title_authors += sample.title_authors
+        stream_mask += [True] * sample.counts.shape[0]
+    return TrainingSet(
+        positive_counts=pos_counts,
+        positives=[{"key": p.key, "title": p.title, "section": p.section, "abstract": bool(p.abstract),
+                    "authors": [author_key(a) for a in p.authors]} for p in positives],  # fmt: skip
+        negative_counts=neg_counts,
+        negative_authors=neg_authors,
+        stream=np.array(stream_mask, dtype=bool),
+        title_only_counts=title_counts,
+        title_only_authors=title_authors,
+    )
+
+
+@dataclass(frozen=True)
+class NegativeSample:
+    """Recent unlisted papers shipped with a model as hashed counts (no text), for offline retraining."""
+
+    counts: object  # scipy.sparse.csr_matrix
+    title_counts: object
+    authors: list[list[str]]  # author keys (surname and initial) of each paper
+    title_authors: list[list[str]]
+    version: str
+
+    def save(self, path: str | Path) -> None:
+        import json
+
+        import numpy as np
+
+        from .model import _sparse
+
+        arrays = {**_sparse("counts", self.counts), **_sparse("title_counts", self.title_counts)}
+        meta = json.dumps({"version": self.version, "authors": self.authors, "title_authors": self.title_authors})
+        with open(path, "wb") as handle:
+            np.savez_compressed(handle, meta=np.frombuffer(meta.encode("utf-8"), dtype=np.uint8), **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> NegativeSample:
+        import json
+
+        import numpy as np
+
+        from .model import _unsparse
+
+        with np.load(path, allow_pickle=False) as data:  # BadZipFile, KeyError: the caller reports
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        return cls(_unsparse("counts", arrays), _unsparse("title_counts", arrays), meta["authors"],
+                   meta["title_authors"], meta["version"])  # fmt: skip

@@ -1,27 +1,38 @@
-"""Keep the model in step with the list it serves: new entries and new sections the model has not seen.
+"""Keep the model in step with the list it serves: the whole model retrains on the list as it is now.
 
-The list defines relevance and grows. Before a scan, the model's training entries are compared with the
-list; when the list has entries or sections the model lacks, the section head and the "nearest entries"
-are refit on the current list (abstracts of new entries fetched by id and cached in the state; title
-only when arXiv cannot be reached). The relevance head keeps its weights: its negatives are not shipped
-(see MODEL_CARD.md); `mimwatch train --list … --negatives …` retrains it whole.
+The list defines relevance and grows. Before a scan (and with `mimwatch train` without `--negatives`), the
+model's training entries are compared with the list; when the list has entries or sections the model has
+not trained on, everything — features, relevance head, section heads, calibration, threshold — is trained
+again on the current list. Positives: the list's entries (the model keeps the counts of those it knows;
+new ones are read from their abstracts, or their titles offline). Negatives: the papers the bot judged in
+its own scans (the state's recent window, minus what it proposed or the list took in, plus what the
+maintainers rejected), then the sample of recent papers shipped with the model (hashed counts), so a fresh
+install retrains offline from its first run. The result is cached by the list's content.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-import numpy as np
 import scipy.sparse as sp
 
 from ..awesome.document import AwesomeList
-from ..errors import SourceError
-from ..state import State
-from .data import document, paper_key
-from .model import Model, TrainConfig, train_sections
+from ..awesome.model import normalise_title
+from .data import Example, NegativeSample, paper_key, training_set
+from .features import author_key, counts
+from .model import Model, ModelError, TrainConfig, TrainingSet, train
 
 log = logging.getLogger(__name__)
+
+SAMPLE_FILE = "negatives.npz"
+
+Abstracts = Callable[[list[str]], dict[str, str]]  # arXiv ids -> abstracts (those it can find)
 
 
 @dataclass(frozen=True)
@@ -42,12 +53,8 @@ class ListChanges:
 def list_changes(model: Model, doc: AwesomeList) -> ListChanges:
     known = {e["key"]: e["section"] for e in model.entries}
     new_entries, moved = [], 0
-    seen: set[str] = set()
-    for entry in doc.entries:
+    for entry in _entries(doc):
         key = paper_key(entry.arxiv_id, entry.title)
-        if key in seen:
-            continue  # a paper listed twice counts where it first stands, as in training
-        seen.add(key)
         if key not in known:
             new_entries.append(key)
         elif known[key] != entry.section:
@@ -56,66 +63,156 @@ def list_changes(model: Model, doc: AwesomeList) -> ListChanges:
     return ListChanges(tuple(dict.fromkeys(new_entries)), new_sections, moved)
 
 
-def follow_list(model: Model, doc: AwesomeList, state: State | None = None, fetch_ids=None) -> Model:  # noqa: ANN001
-    """A model whose sections and nearest entries are those of `doc`; the same model if nothing changed.
-
-    Args:
-        fetch_ids: a callable taking arXiv ids and returning Papers (the API source), or None offline.
-    """
-    changes = list_changes(model, doc)
-    if not changes.any:
-        return model
-    log.warning("the list has changed since the model was trained: %s; refitting its sections", changes.describe())
-    abstracts = _abstracts([e for e in doc.entries if e.arxiv_id], set(changes.new_entries), state, fetch_ids)
-    known_rows = {e["key"]: i for i, e in enumerate(model.entries)}
-    rows, entries = [], []
+def _entries(doc: AwesomeList) -> list:
+    """Each paper of the list once, where it first stands (as in training)."""
     seen: set[str] = set()
+    out = []
     for entry in doc.entries:
         key = paper_key(entry.arxiv_id, entry.title)
         if key in seen or entry.section is None:
             continue
         seen.add(key)
-        if key in known_rows:
-            rows.append(model.entry_matrix[known_rows[key]])
-        else:
-            text = document(entry.title, abstracts.get(entry.arxiv_id or "", ""))
-            rows.append(model.vectorizer.transform([text]))
-        entries.append({"key": key, "title": entry.title, "section": entry.section})
-    matrix = sp.vstack(rows).tocsr()
-    sections = list(doc.sections)
-    config = TrainConfig(**model.meta.get("config", {})) if model.meta.get("config") else TrainConfig()
-    columns = np.unique(matrix.indices)
-    clf, headings, weight, top1, top3 = train_sections(
-        model.vectorizer, matrix, columns, [e["section"] for e in entries], sections, config
-    )
-    meta = dict(model.meta)
-    meta["followed_list"] = {
-        "entries": len(entries), "sections": len(sections), "changes": changes.describe(),
-        "section_cv_top1": top1, "section_cv_top3": top3,
+        out.append(entry)
+    return out
+
+
+def follow_list(
+    model: Model | None,
+    doc: AwesomeList,
+    abstracts: Abstracts | None = None,
+    negatives: Sequence[Example] = (),
+    sample: NegativeSample | None = None,
+    config: TrainConfig | None = None,
+) -> Model:
+    """The model retrained whole on `doc`'s entries and sections; the same model if nothing changed
+    (`model` None: a first model for the list, every entry read from its abstract).
+
+    Args:
+        abstracts: finds the abstracts of new list entries by arXiv id (the state's cache, a corpus, the
+            API); None offline: new entries are learned from their titles.
+        negatives: recent papers the bot judged that are not list material (text).
+        sample: the recent papers shipped with the model (counts), after `negatives`.
+    """
+    changes = list_changes(model, doc) if model is not None else None
+    if changes is not None and not changes.any:
+        return model
+    data = list_training_set(model, doc, abstracts, negatives, sample)
+    if config is None:
+        config = TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
+    if data.negative_counts.shape[0] < 1000:
+        log.warning("retraining on only %d negatives: the threshold and calibration are rough", data.negative_counts.shape[0])
+    followed, report = train(data, doc.sections, config)
+    followed.meta["followed_list"] = {
+        "changes": changes.describe() if changes else "first training", "entries": report.positives, "negatives": report.negatives,
+        "stream_negatives": len(negatives), "sample": sample.version if sample else None,
     }  # fmt: skip
-    return replace(
-        model, sections=sections, section_clf=clf, heading_matrix=headings, section_weight=weight,
-        section_columns=columns, entry_matrix=matrix, entries=entries, meta=meta,
-    )  # fmt: skip
+    return followed
 
 
-def _abstracts(entries, wanted: set[str], state: State | None, fetch_ids) -> dict[str, str]:  # noqa: ANN001
-    ids = [e.arxiv_id for e in entries if e.arxiv_id in wanted]
-    found = {i: r.get("abstract", "") for i, r in (state.cached_abstracts(ids) if state else {}).items()}
-    missing = [i for i in ids if i not in found]
-    if missing and fetch_ids is not None:
+def list_training_set(
+    model: Model | None,
+    doc: AwesomeList,
+    abstracts: Abstracts | None,
+    negatives: Sequence[Example],
+    sample: NegativeSample | None,
+) -> TrainingSet:
+    """Positives from the list (known entries' counts from the model, new ones from their text)."""
+    entries = _entries(doc)
+    known_rows = {e["key"]: i for i, e in enumerate(model.entries)} if model is not None else {}
+    new_ids = [e.arxiv_id for e in entries if e.arxiv_id and paper_key(e.arxiv_id, e.title) not in known_rows]
+    found: dict[str, str] = {}
+    if new_ids and abstracts is not None:
+        found = abstracts(new_ids)
+    if missing := [i for i in new_ids if not found.get(i)]:
+        log.warning("%d new list entries are learned from their titles only (no abstract found)", len(missing))
+    listed_ids = {e.arxiv_id for e in entries if e.arxiv_id}
+    listed_titles = {normalise_title(e.title) for e in entries}
+    negatives = [n for n in negatives if n.key not in listed_ids and normalise_title(n.title) not in listed_titles]
+    data = training_set([], negatives, sample=sample)
+    rows, positives = [], []
+    for entry in entries:
+        key = paper_key(entry.arxiv_id, entry.title)
+        if key in known_rows:
+            rows.append(model.entry_counts[known_rows[key]])
+            has_abstract = True
+        else:
+            abstract = found.get(entry.arxiv_id or "", "")
+            rows.append(counts([entry.title], [abstract]))
+            has_abstract = bool(abstract)
+        positives.append({"key": key, "title": entry.title, "section": entry.section, "abstract": has_abstract,
+                          "authors": [author_key(a) for a in entry.authors]})  # fmt: skip
+    return replace(data, positive_counts=sp.vstack(rows, format="csr"), positives=positives)
+
+
+def _tuples(config: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+
+
+# ---- the cache of retrained models -------------------------------------------------------------------
+
+
+def list_fingerprint(doc: AwesomeList, base: Model, sample: NegativeSample | None) -> str:
+    """What a retrained model depends on: the list's entries and sections (not its formatting), the base
+    model, and the shipped sample's version."""
+    content = {
+        "entries": [[paper_key(e.arxiv_id, e.title), e.section] for e in _entries(doc)],
+        "sections": list(doc.sections),
+        "base": base.meta.get("trained_on", base.meta.get("training", {})),
+        "sample": sample.version if sample else None,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def model_for_list(
+    base: Model,
+    doc: AwesomeList,
+    cache_dir: Path,
+    sample: NegativeSample | None,
+    negatives: Callable[[], Sequence[Example]],
+    abstracts: Abstracts | None,
+) -> Model:
+    """`base` when it knows the list; else the model retrained on the list, from the cache when there."""
+    if not list_changes(base, doc).any:
+        return base
+    folder = Path(cache_dir) / list_fingerprint(doc, base, sample)
+    if (folder / "model.json").is_file():
         try:
-            papers = fetch_ids(missing)
-        except SourceError as exc:
-            log.warning("cannot fetch abstracts of new list entries (%s): using their titles only", exc)
-            papers = []
-        records = [{"id": p.id, "title": p.title, "abstract": p.abstract} for p in papers]
-        if state is not None and records:
-            state.cache_abstracts(records)
-        found.update({r["id"]: r["abstract"] for r in records})
-    elif missing:
-        log.warning("offline: %d new list entries are learned from their titles only", len(missing))
-    return found
+            return Model.load(folder)
+        except ModelError as exc:
+            log.warning("the cached model in %s cannot be used (%s); training it again", folder, exc)
+    log.warning(
+        "the list differs from the one the model was trained on (%s): training the model on this list "
+        "(once; it is kept in %s for the next runs)", list_changes(base, doc).describe(), folder
+    )
+    followed = follow_list(base, doc, abstracts, negatives(), sample)
+    try:
+        followed.save(folder)
+    except OSError as exc:  # a read-only home: the run goes on with the model in memory
+        log.warning("cannot keep the retrained model in %s: %s", folder, exc)
+    return followed
 
 
-__all__ = ["ListChanges", "follow_list", "list_changes"]
+def load_sample(model_dir: Path) -> NegativeSample | None:
+    path = Path(model_dir) / SAMPLE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return NegativeSample.load(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        log.warning("%s cannot be read (%s): retraining without the shipped sample", path, exc)
+        return None
+
+
+def stream_examples(records: Sequence[dict]) -> list[Example]:
+    """The state's recent papers as training negatives."""
+    out = []
+    for r in records:
+        if not r.get("title"):
+            continue
+        authors = r.get("authors") if isinstance(r.get("authors"), list) else []
+        out.append(Example(key=paper_key(r.get("id") or None, r["title"]), title=r["title"],
+                           abstract=r.get("abstract") or "", authors=tuple(authors)))  # fmt: skip
+    return out
+
+
+__all__ = ["ListChanges", "follow_list", "list_changes", "model_for_list"]

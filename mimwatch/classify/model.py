@@ -1,17 +1,26 @@
 """The judgement: is a paper relevant to the list, and in which of its sections does it belong.
 
-Relevance: TF-IDF (words and word pairs) + logistic regression, its scores calibrated to probabilities
-on out-of-fold predictions; the operating threshold is the highest one that keeps the stated recall on
-held-out folds. Sections: a logistic regression over the list's own headings, with the heading text
-itself as extra evidence (weighted by cross-validation on the list), and "needs triage" below a floor.
-Everything is deterministic: same data, same model, same scores.
+Relevance: TF-IDF over hashed words, word pairs and title character n-grams, plus how many of the paper's
+authors already have list entries, into a logistic regression; scores calibrated on out-of-fold predictions.
+The operating threshold comes from the maintainer's reading budget: the score above which
+`candidates_per_1000` of the recent stream's papers (the negatives) fall.
+Sections: an ensemble of a logistic regression over the list's own entries, the heading words, and the
+sections of the nearest entries (kNN), mixed as cross-validation on the list says; "needs triage" when
+the first section is not clearly ahead.
+Everything is deterministic, and a model is arrays and JSON: it loads on any supported scikit-learn and
+runs no code when loaded.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import shutil
+import tempfile
+import warnings
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,21 +28,18 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from ..errors import MimwatchError
-from .data import Example, document, in_split
+from . import features as F
 
 log = logging.getLogger(__name__)
 
 NEEDS_TRIAGE = "needs triage"
-FORMAT_VERSION = 1
-# Words of 2+ characters that start with a letter, and 2D/3D/4D. No other token starting with a digit: years,
-# counts and sizes ("2021", "7B") tell the pool's era from the list's. "3D" names sections ("3D Point Cloud").
-_TOKEN_PATTERN = r"(?u)\b(?:[a-zA-Z][a-zA-Z0-9]+|[0-9][dD])\b"
+SECTION_MAX_ITER, SECTION_TOL = 300, 1e-3
+FORMAT_VERSION = 2
 
 
 class ModelError(MimwatchError):
@@ -42,16 +48,20 @@ class ModelError(MimwatchError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    C: float = 30.0  # relevance regularisation (larger: trusts the list's words more)
-    section_C: float = 10.0  # chosen by cross-validation on the May-2023 list (see MODEL_CARD.md)
-    max_features: int = 200_000
+    C: float = 10.0  # relevance regularisation (larger: trusts the list's words more)
+    section_Cs: tuple[float, ...] = (1.0, 10.0, 100.0)  # the section head's regularisation: chosen by CV
     min_df: int = 2
     max_df: float = 0.5
-    recall_target: float = 0.9  # the threshold keeps this recall on held-out folds
+    char_weight: float = 0.5  # the title character n-grams beside the words
+    author_weight: float = 1.0  # scale of the author column (the regression learns its coefficient)
+    candidates_per_1000: float = 2.5  # the reading budget that sets the operating threshold
     folds: int = 5
     title_only_share: float = 0.05  # negatives also seen title-only, so that "short" is no signal
     triage_floor: float = 0.2  # top section probability below this: "needs triage"
-    section_weights: tuple[float, ...] = (0.0, 2.0, 5.0, 10.0, 20.0)
+    triage_lead: float = 1.25  # ... or the first section not this many times the second
+    heading_weights: tuple[float, ...] = (0.0, 2.0, 5.0, 10.0, 20.0)
+    knn_weights: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)
+    knn: int = 5
     seed: int = 0
 
 
@@ -77,17 +87,22 @@ class Score:
 
 @dataclass
 class Model:
-    vectorizer: TfidfVectorizer
-    relevance: LogisticRegression
+    weighting: F.Weighting
+    coef: np.ndarray  # relevance weights over the weighted columns, then the author column
+    intercept: float
     calibration: tuple[float, float]  # probability = sigmoid(a * decision + b)
     threshold: float
     sections: list[str]
-    section_clf: LogisticRegression
-    heading_matrix: sp.csr_matrix
-    section_weight: float
-    section_columns: np.ndarray  # the features list entries use: the section head sees only these
-    entry_matrix: sp.csr_matrix
-    entries: list[dict]  # key, title, section of each training positive (for "nearest")
+    section_weighting: F.Weighting  # TF-IDF of the list's own entries: what tells its sections apart
+    section_coef: np.ndarray  # (sections, section features)
+    section_intercept: np.ndarray
+    heading_matrix: sp.csr_matrix  # (sections, section features)
+    heading_weight: float
+    knn_weight: float
+    entry_matrix: sp.csr_matrix  # the training entries in section features (nearest entries, kNN)
+    entries: list[dict]  # key, title, section of each training positive
+    entry_counts: sp.csr_matrix  # their raw hashed counts: a retrain needs no text of them
+    list_authors: Counter[str]  # author key -> entries in the list
     meta: dict = field(default_factory=dict)
 
     # ---- scoring -------------------------------------------------------------------------------
@@ -95,67 +110,89 @@ class Model:
     @property
     def triage_floor(self) -> float:
         """Below this top probability a section is a guess: the configured floor, or 2.5x uniform if lower."""
-        configured = self.meta.get("triage_floor", TrainConfig.triage_floor)
+        configured = self.meta.get("config", {}).get("triage_floor", TrainConfig.triage_floor)
         return min(configured, 2.5 / max(len(self.sections), 1))
 
-    def decision(self, texts: Sequence[str]) -> np.ndarray:
-        return self.relevance.decision_function(self.vectorizer.transform(texts))
+    @property
+    def author_weight(self) -> float:
+        return float(self.meta.get("config", {}).get("author_weight", TrainConfig.author_weight))
+
+    def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]]]:
+        """Relevance and section features of input records, and the list authors of each."""
+        X = F.counts([r.get("title") or "" for r in records], [r.get("abstract") for r in records])
+        authors = [F.list_authors_of(_authors(r), self.list_authors) for r in records]
+        return self.weighting.transform(X), self.section_weighting.transform(X), authors
+
+    def decision(self, W: sp.csr_matrix, n_list_authors: Sequence[int]) -> np.ndarray:
+        a = F.author_feature(n_list_authors) * self.author_weight
+        return W @ self.coef[:-1] + a * self.coef[-1] + self.intercept
 
     def probability(self, decision: np.ndarray) -> np.ndarray:
         a, b = self.calibration
         return 1.0 / (1.0 + np.exp(-(a * decision + b)))
 
-    def section_scores(self, X: sp.csr_matrix) -> np.ndarray:
-        """Probabilities over `self.sections` (rows sum to 1)."""
-        X = X[:, self.section_columns]
-        logp = self.section_clf.predict_log_proba(X)
-        logits = logp + self.section_weight * (X @ self.heading_matrix.T).toarray()
+    def section_scores(self, S: sp.csr_matrix) -> np.ndarray:
+        """Probabilities over `self.sections` (rows sum to 1): classifier, heading words and nearest entries."""
+        logits = _section_logits(S, self.section_coef, self.section_intercept, self.heading_matrix,
+                                 self.heading_weight, self.knn_weight, self.entry_matrix, self._entry_labels(),
+                                 self._k)  # fmt: skip
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
 
+    @property
+    def _k(self) -> int:
+        return int(self.meta.get("config", {}).get("knn", TrainConfig.knn))
+
+    def _entry_labels(self) -> np.ndarray:
+        index = {s: i for i, s in enumerate(self.sections)}
+        return np.array([index.get(e["section"], -1) for e in self.entries])
+
     def score(self, records: Sequence[dict], explain: bool = True) -> list[Score]:
-        """Score input records (`id`, `title`, optional `abstract`), in input order."""
+        """Score input records (`id`, `title`, optional `abstract`, `authors`), in input order."""
         if not records:
             return []
-        texts = [document(r.get("title") or "", r.get("abstract")) for r in records]
-        X = self.vectorizer.transform(texts)
-        decision = self.relevance.decision_function(X)
-        prob = self.probability(decision)
-        section_p = self.section_scores(X)
+        W, S, authors = self.vectors(records)
+        prob = self.probability(self.decision(W, [len(a) for a in authors]))
+        section_p = self.section_scores(S)
         order = np.argsort(-section_p, axis=1, kind="stable")[:, :3]
-        terms = self._top_terms(X) if explain else [[] for _ in records]
-        nearest = self._nearest(X) if explain else [[] for _ in records]
-        floor = self.triage_floor
+        terms = self._top_terms(records) if explain else [[] for _ in records]
+        nearest = self._nearest(S) if explain else [[] for _ in records]
+        lead = self.meta.get("config", {}).get("triage_lead", TrainConfig.triage_lead)
         scores = []
         for i, record in enumerate(records):
             top = [(self.sections[j], float(section_p[i, j])) for j in order[i]]
-            section = top[0][0] if top[0][1] >= floor else NEEDS_TRIAGE
+            clear = top[0][1] >= self.triage_floor and (len(top) < 2 or top[0][1] >= lead * top[1][1])
+            reasons: dict[str, list] = {"terms": terms[i], "nearest": nearest[i]}
+            if authors[i]:
+                reasons["list_authors"] = authors[i]
             scores.append(
                 Score(
                     id=str(record.get("id") or ""),
                     relevance=float(prob[i]),
                     relevant=bool(prob[i] >= self.threshold),
-                    section=section,
+                    section=top[0][0] if clear else NEEDS_TRIAGE,
                     sections=top,
-                    reasons={"terms": terms[i], "nearest": nearest[i]},
+                    reasons=reasons,
                 )
             )
         return scores
 
-    def _top_terms(self, X: sp.csr_matrix, k: int = 6) -> list[list[str]]:
-        names = self.meta["_feature_names"]
-        contrib = X.multiply(self.relevance.coef_[0]).tocsr()
+    def _top_terms(self, records: Sequence[dict], k: int = 6) -> list[list[str]]:
+        """The words and word pairs that raised each paper's relevance most (named from its own text)."""
+        analysed = [F.analyse(r.get("title") or "", r.get("abstract")) for r in records]
+        columns = F.term_columns(t for terms in analysed for t in terms)
+        position = {int(c): i for i, c in enumerate(self.weighting.columns[: self.weighting.n_word_columns])}
+        weight = self.coef[: self.weighting.n_word_columns] * self.weighting.idf[: self.weighting.n_word_columns]
         out = []
-        for row in range(contrib.shape[0]):
-            start, end = contrib.indptr[row], contrib.indptr[row + 1]
-            values, cols = contrib.data[start:end], contrib.indices[start:end]
-            best = np.argsort(-values, kind="stable")[:k]
-            out.append([names[cols[j]] for j in best if values[j] > 0])
+        for terms in analysed:
+            scored = {t: float(weight[position[columns[t]]]) for t in set(terms) if columns[t] in position}
+            best = sorted((t for t in scored if scored[t] > 0), key=lambda t: (-scored[t], t))[:k]
+            out.append(best)
         return out
 
-    def _nearest(self, X: sp.csr_matrix, k: int = 3) -> list[list[dict]]:
-        sims = (X @ self.entry_matrix.T).toarray()
+    def _nearest(self, S: sp.csr_matrix, k: int = 3) -> list[list[dict]]:
+        sims = (S @ self.entry_matrix.T).toarray()
         out = []
         for row in sims:
             best = np.argsort(-row, kind="stable")[:k]
@@ -171,40 +208,46 @@ class Model:
     # ---- persistence -------------------------------------------------------------------------
 
     def save(self, folder: str | Path) -> None:
-        """skops for the estimators (safe to load: no code runs), JSON for everything else."""
-        import skops.io as sio
-
+        """Arrays in `model.npz` (no pickles), everything else in `model.json`; the folder is replaced whole,
+        so a crash leaves the previous model or the new one, never a mix."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays = {
-            "idf": self.vectorizer.idf_.astype(np.float32),
-            "relevance": self.relevance,
-            "section_clf": self.section_clf,
-            "heading_matrix": self.heading_matrix,
-            "section_columns": self.section_columns,
-            "entry_matrix": self.entry_matrix,
-        }
-        sio.dump(arrays, folder / "model.skops")
-        meta = {k: v for k, v in self.meta.items() if not k.startswith("_")}
-        meta.update(
-            format_version=FORMAT_VERSION,
-            sklearn_version=sklearn.__version__,
-            vectorizer=_vectorizer_params(self.vectorizer),
-            calibration=list(self.calibration),
-            threshold=self.threshold,
-            sections=self.sections,
-            section_weight=self.section_weight,
-            entries=self.entries,
-        )
-        (folder / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        (folder / "vocabulary.json").write_text(
-            json.dumps(self.meta["_feature_names"], ensure_ascii=False), encoding="utf-8"
-        )
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            arrays = {
+                "columns": self.weighting.columns, "idf": self.weighting.idf, "coef": self.coef.astype(np.float32),
+                "section_coef": self.section_coef.astype(np.float32),
+                "section_intercept": self.section_intercept.astype(np.float32),
+                "section_columns": self.section_weighting.columns, "section_idf": self.section_weighting.idf,
+                **_sparse("heading", self.heading_matrix), **_sparse("entry", self.entry_matrix),
+                **_sparse("entry_counts", self.entry_counts),
+            }  # fmt: skip
+            with open(scratch / "model.npz", "wb") as handle:
+                np.savez_compressed(handle, **arrays)
+            meta = {k: v for k, v in self.meta.items() if not k.startswith("_")}
+            meta.update(
+                format_version=FORMAT_VERSION, features={"word_bits": F.WORD_BITS, "char_bits": F.CHAR_BITS},
+                char_weight=self.weighting.char_weight, section_char_weight=self.section_weighting.char_weight,
+                intercept=self.intercept, calibration=list(self.calibration),
+                threshold=self.threshold, sections=self.sections, heading_weight=self.heading_weight,
+                knn_weight=self.knn_weight, entries=self.entries, list_authors=dict(sorted(self.list_authors.items())),
+            )  # fmt: skip
+            (scratch / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            for extra in ("manifest.json", "MODEL_CARD.md", "pr_curve.png", "negatives.npz"):
+                if (folder / extra).is_file() and not (scratch / extra).exists():
+                    shutil.copy2(folder / extra, scratch / extra)
+            old = folder.with_name(f".{folder.name}.old")
+            if folder.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(folder, old)
+            os.replace(scratch, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
 
     @classmethod
     def load(cls, folder: str | Path) -> Model:
-        import skops.io as sio
-
         folder = Path(folder)
         meta_path = folder / "model.json"
         if not meta_path.is_file():
@@ -213,74 +256,85 @@ class Model:
             )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(f"{folder}: model files unreadable ({exc}); retrain with `mimwatch train`") from exc
-        trained_with = meta.get("sklearn_version", "unknown")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{folder}: model.json unreadable ({exc}); retrain with `mimwatch train`") from exc
         if meta.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"{folder}: model format {meta.get('format_version')} is not the {FORMAT_VERSION} this mimwatch "
                 "reads; retrain with `mimwatch train`"
             )
-        if _minor(trained_with) != _minor(sklearn.__version__):
-            raise ModelError(
-                f"{folder}: trained with scikit-learn {trained_with}, but {sklearn.__version__} is installed; "
-                f"install scikit-learn=={trained_with} or retrain with `mimwatch train`"
-            )
+        if meta.get("features") != {"word_bits": F.WORD_BITS, "char_bits": F.CHAR_BITS}:
+            raise ModelError(f"{folder}: trained on another feature space; retrain with `mimwatch train`")
         try:
-            path = folder / "model.skops"
-            untrusted = sio.get_untrusted_types(file=path)
-            unexpected = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy."))]
-            if unexpected:
-                raise ModelError(f"{path}: refuses to load unexpected types {unexpected}")
-            arrays = sio.load(path, trusted=untrusted)
-        except ModelError:
-            raise
-        except Exception as exc:  # skops raises many kinds on a damaged or foreign file
-            raise ModelError(
-                f"{folder}: cannot load model.skops (trained with scikit-learn {trained_with}, installed "
-                f"{sklearn.__version__}): {exc}; retrain with `mimwatch train`"
-            ) from exc
-        vectorizer = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(vocabulary)}, **_vectorizer_kwargs(meta))
-        vectorizer.idf_ = arrays["idf"]
-        meta["_feature_names"] = vocabulary
-        return cls(
-            vectorizer=vectorizer,
-            relevance=arrays["relevance"],
-            calibration=tuple(meta["calibration"]),
-            threshold=float(meta["threshold"]),
-            sections=list(meta["sections"]),
-            section_clf=arrays["section_clf"],
-            heading_matrix=arrays["heading_matrix"],
-            section_weight=float(meta["section_weight"]),
-            section_columns=arrays["section_columns"],
-            entry_matrix=arrays["entry_matrix"],
-            entries=list(meta["entries"]),
-            meta=meta,
-        )
+            with np.load(folder / "model.npz", allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            return cls(
+                weighting=F.Weighting(arrays["columns"], arrays["idf"], float(meta["char_weight"])),
+                coef=arrays["coef"], intercept=float(meta["intercept"]), calibration=tuple(meta["calibration"]),
+                threshold=float(meta["threshold"]), sections=list(meta["sections"]),
+                section_weighting=F.Weighting(arrays["section_columns"], arrays["section_idf"],
+                                              float(meta["section_char_weight"])),
+                section_coef=arrays["section_coef"], section_intercept=arrays["section_intercept"],
+                heading_matrix=_unsparse("heading", arrays),
+                heading_weight=float(meta["heading_weight"]), knn_weight=float(meta["knn_weight"]),
+                entry_matrix=_unsparse("entry", arrays), entries=list(meta["entries"]),
+                entry_counts=_unsparse("entry_counts", arrays), list_authors=Counter(meta["list_authors"]), meta=meta,
+            )  # fmt: skip
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+            raise ModelError(f"{folder}: model.npz damaged or incomplete ({exc}); retrain with `mimwatch train`") from exc
 
 
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
+def _sparse(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    m = sp.csr_matrix(matrix)
+    return {f"{name}_data": m.data.astype(np.float32), f"{name}_indices": m.indices.astype(np.int32),
+            f"{name}_indptr": m.indptr.astype(np.int64), f"{name}_shape": np.array(m.shape, dtype=np.int64)}  # fmt: skip
 
 
-def _vectorizer_params(vectorizer: TfidfVectorizer) -> dict:
-    return {"ngram_range": list(vectorizer.ngram_range), "token_pattern": vectorizer.token_pattern}
+def _unsparse(name: str, arrays: dict[str, np.ndarray]) -> sp.csr_matrix:
+    shape = tuple(int(x) for x in arrays[f"{name}_shape"])
+    return sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
 
 
-def _vectorizer_kwargs(meta: dict) -> dict:
-    params = meta.get("vectorizer", {})
-    return dict(
-        strip_accents="unicode",
-        stop_words="english",
-        token_pattern=params.get("token_pattern", _TOKEN_PATTERN),
-        ngram_range=tuple(params.get("ngram_range", (1, 2))),
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+def _authors(record: dict) -> list[str]:
+    authors = record.get("authors") or []
+    return [a for a in authors if isinstance(a, str)] if isinstance(authors, list | tuple) else []
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _knn_votes(sims: sp.spmatrix, labels: np.ndarray, n_sections: int, k: int) -> np.ndarray:
+    """log of the similarity-weighted section votes of the k nearest entries (smoothed)."""
+    sims = sims.toarray() if sp.issparse(sims) else np.asarray(sims)
+    votes = np.zeros((sims.shape[0], n_sections))
+    if sims.shape[1] == 0:
+        return votes
+    k = min(k, sims.shape[1])
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    for i in range(sims.shape[0]):
+        for j in top[i]:
+            if labels[j] >= 0:
+                votes[i, labels[j]] += max(sims[i, j], 0.0)
+    votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-9)
+    return np.log(votes + 0.05)
 
 
 # ---- training ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Raw hashed counts and what goes with them: positives (list entries) first, then negatives."""
+
+    positive_counts: sp.csr_matrix
+    positives: list[dict]  # key, title, section, authors of each list entry
+    negative_counts: sp.csr_matrix
+    negative_authors: list[list[str]]  # author keys
+    stream: np.ndarray  # per negative: from the recent stream (sets the reading-budget threshold)
+    title_only_counts: sp.csr_matrix  # some negatives again, title only: "short" must be no signal
+    title_only_authors: list[list[str]]
 
 
 @dataclass
@@ -293,7 +347,12 @@ class TrainReport:
     oof_candidates_per_1000: float
     section_cv_top1: float
     section_cv_top3: float
-    section_weight: float
+    heading_weight: float
+    knn_weight: float
+    section_C: float
+    author_coefficient: float
+    positives_with_list_authors: float
+    negatives_with_list_authors: float
     oof_pr_curve: tuple[list[float], list[float]] = ((), ())  # type: ignore[assignment]
 
     def as_dict(self) -> dict:
@@ -302,31 +361,26 @@ class TrainReport:
         return out
 
 
-def train(
-    positives: Sequence[Example],
-    negatives: Sequence[Example],
-    sections: Sequence[str],
-    config: TrainConfig | None = None,
-) -> tuple[Model, TrainReport]:
-    """Fit the relevance and section heads on list entries (positives) and pool papers (negatives)."""
+def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None = None) -> tuple[Model, TrainReport]:
+    """Fit the relevance and section heads on list entries (positives) and other papers (negatives)."""
     config = config or TrainConfig()
-    if len(positives) < config.folds or not negatives:
-        raise ModelError(f"need at least {config.folds} list entries and some negatives to train")
-    sections = [s for s in sections if any(p.section == s for p in positives)]
-    # Negatives also seen title-only (a stable sample), as some list entries have no abstract.
-    title_only = [
-        Example(key=n.key + "#title", title=n.title)
-        for n in negatives
-        if n.abstract and in_split(n.key, config.title_only_share, "title-only")
-    ]
-    docs = [p.text for p in positives] + [n.text for n in negatives] + [t.text for t in title_only]
-    y = np.r_[np.ones(len(positives)), np.zeros(len(negatives) + len(title_only))]
-    vectorizer = TfidfVectorizer(
-        min_df=config.min_df, max_df=config.max_df, max_features=config.max_features, **_vectorizer_kwargs({})
-    )
-    X = vectorizer.fit_transform(docs).tocsr()
-    vectorizer.stop_words_ = None  # the pruned terms: large, and not needed to transform
-    log.info("vectorised %d documents into %d features", X.shape[0], X.shape[1])
+    n_pos, n_neg = data.positive_counts.shape[0], data.negative_counts.shape[0]
+    if n_pos < config.folds or n_neg < config.folds:
+        raise ModelError(f"need at least {config.folds} list entries and {config.folds} negatives to train")
+    sections = [s for s in sections if any(p["section"] == s for p in data.positives)]
+    n_title = data.title_only_counts.shape[0]
+    X_counts = sp.vstack([data.positive_counts, data.negative_counts, data.title_only_counts], format="csr")
+    weighting = F.Weighting.fit(X_counts, config.min_df, config.max_df, config.char_weight)
+    W = weighting.transform(X_counts)
+    log.info("vectorised %d documents into %d features", W.shape[0], W.shape[1])
+
+    list_authors = F.author_counts(p["authors"] for p in data.positives)
+    pos_authors = [F.list_author_count(p["authors"], list_authors, own_entry=True) for p in data.positives]
+    neg_authors = [F.list_author_count(a, list_authors) for a in [*data.negative_authors, *data.title_only_authors]]
+    authors = np.r_[pos_authors, neg_authors]
+    A = sp.csr_matrix(F.author_feature(authors).reshape(-1, 1) * config.author_weight)
+    X = sp.hstack([W, A], format="csr")
+    y = np.r_[np.ones(n_pos), np.zeros(n_neg + n_title)]
 
     oof = np.zeros(len(y))
     for train_idx, test_idx in StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(X, y):
@@ -335,52 +389,53 @@ def train(
     calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y)
     a, b = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
     oof_prob = 1.0 / (1.0 + np.exp(-(a * oof + b)))
-    threshold = _threshold_for_recall(oof_prob[y == 1], config.recall_target)
+    stream = np.r_[np.zeros(n_pos, bool), data.stream, np.zeros(n_title, bool)]
+    budget_scores = oof_prob[stream] if stream.any() else oof_prob[y == 0]
+    threshold = _threshold_for_load(budget_scores, config.candidates_per_1000)
     relevance = _relevance_clf(config).fit(X, y)
 
-    n_pos = len(positives)
-    Xp = X[:n_pos]
-    # Only words the list's entries use can tell its sections apart; fewer features train 10x faster.
-    section_columns = np.unique(Xp.indices)
-    section_clf, heading_matrix, weight, cv_top1, cv_top3 = train_sections(
-        vectorizer, Xp, section_columns, [p.section for p in positives], sections, config
-    )
+    heads = train_sections(data.positive_counts, [p["section"] for p in data.positives], sections, config,
+                           [p["title"] for p in data.positives])  # fmt: skip
 
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     precision, recall, _ = precision_recall_curve(y, oof_prob)
-    neg_prob = oof_prob[y == 0]
+    neg = y == 0
     report = TrainReport(
         positives=n_pos,
-        negatives=len(negatives),
-        title_only_positives=sum(1 for p in positives if not p.abstract),
+        negatives=n_neg,
+        title_only_positives=int(sum(1 for p in data.positives if not p.get("abstract", True))),
         oof_average_precision=float(average_precision_score(y, oof_prob)),
         oof_recall_at_threshold=float(np.mean(oof_prob[y == 1] >= threshold)),
-        oof_candidates_per_1000=float(np.mean(neg_prob >= threshold) * 1000),
-        section_cv_top1=cv_top1,
-        section_cv_top3=cv_top3,
-        section_weight=weight,
+        oof_candidates_per_1000=float(np.mean(budget_scores >= threshold) * 1000),
+        section_cv_top1=heads.cv_top1,
+        section_cv_top3=heads.cv_top3,
+        heading_weight=heads.heading_weight,
+        knn_weight=heads.knn_weight,
+        section_C=heads.C,
+        author_coefficient=float(relevance.coef_[0, -1] * config.author_weight),
+        positives_with_list_authors=float(np.mean(np.asarray(pos_authors) > 0)),
+        negatives_with_list_authors=float(np.mean(np.asarray(authors)[neg] > 0)),
         oof_pr_curve=(precision.tolist(), recall.tolist()),
     )
     model = Model(
-        vectorizer=vectorizer,
-        relevance=relevance,
+        weighting=weighting,
+        coef=relevance.coef_[0].astype(np.float32),
+        intercept=float(relevance.intercept_[0]),
         calibration=(a, b),
         threshold=threshold,
         sections=list(sections),
-        section_clf=section_clf,
-        heading_matrix=heading_matrix,
-        section_weight=weight,
-        section_columns=section_columns,
-        entry_matrix=Xp,
-        entries=[{"key": p.key, "title": p.title, "section": p.section} for p in positives],
-        meta={
-            "_feature_names": vectorizer.get_feature_names_out().tolist(),
-            "triage_floor": config.triage_floor,
-            "recall_target": config.recall_target,
-            "config": asdict(config),
-            "training": report.as_dict(),
-        },
+        section_weighting=heads.weighting,
+        section_coef=heads.coef,
+        section_intercept=heads.intercept,
+        heading_matrix=heads.headings,
+        heading_weight=heads.heading_weight,
+        knn_weight=heads.knn_weight,
+        entry_matrix=heads.entries,
+        entries=[{"key": p["key"], "title": p["title"], "section": p["section"]} for p in data.positives],
+        entry_counts=data.positive_counts,
+        list_authors=list_authors,
+        meta={"config": asdict(config), "training": report.as_dict()},
     )
     return model, report
 
@@ -389,78 +444,104 @@ def _relevance_clf(config: TrainConfig) -> LogisticRegression:
     return LogisticRegression(C=config.C, class_weight="balanced", max_iter=5000)
 
 
-def _threshold_for_recall(positive_probs: np.ndarray, target: float) -> float:
-    """The highest threshold that keeps at least `target` of the positives at or above it."""
-    ranked = np.sort(positive_probs)[::-1]
-    keep = max(int(np.ceil(target * len(ranked))), 1)
-    return float(ranked[keep - 1])
+def _threshold_for_load(negative_probs: np.ndarray, per_1000: float) -> float:
+    """The score above which `per_1000` of these (recent, unlisted) papers fall: the reading budget."""
+    ranked = np.sort(negative_probs)[::-1]
+    allowed = int(np.floor(len(ranked) * per_1000 / 1000))
+    if allowed >= len(ranked):
+        return float(ranked[-1])
+    return float(np.nextafter(ranked[allowed], np.inf))
 
 
-def _heading_documents(sections: Sequence[str], section_texts: dict[str, list[str]]) -> list[str]:
+@dataclass
+class SectionHeads:
+    weighting: F.Weighting
+    coef: np.ndarray
+    intercept: np.ndarray
+    headings: sp.csr_matrix
+    entries: sp.csr_matrix
+    C: float
+    heading_weight: float
+    knn_weight: float
+    cv_top1: float
+    cv_top3: float
+
+
+def heading_documents(sections: Sequence[str], entry_texts: Sequence[str]) -> list[str]:
     """Each heading's own words, minus those (like `MIM`, `image`) that most list entries share."""
     df: Counter[str] = Counter()
-    total = sum(len(texts) for texts in section_texts.values())
-    for texts in section_texts.values():
-        for text in texts:
-            df.update(set(re.findall(r"[a-z0-9]+", text.lower())))
-    out = []
-    for heading in sections:
-        words = [w for w in re.findall(r"[A-Za-z0-9]+", heading) if df[w.lower()] < 0.25 * total]
-        out.append(" ".join(words))
-    return out
+    for text in entry_texts:
+        df.update(set(re.findall(r"[a-z0-9]+", text.lower())))
+    total = max(len(entry_texts), 1)
+    return [" ".join(w for w in re.findall(r"[A-Za-z0-9]+", h) if df[w.lower()] < 0.25 * total) for h in sections]
+
+
+def _section_logits(S, coef, intercept, headings, heading_weight, knn_weight, entries, labels, k) -> np.ndarray:  # noqa: ANN001
+    logits = _log_softmax(np.asarray(S @ coef.T) + intercept) + heading_weight * (S @ headings.T).toarray()
+    if knn_weight:
+        logits = logits + knn_weight * _knn_votes(S @ entries.T, labels, coef.shape[0], k)
+    return logits
 
 
 def train_sections(
-    vectorizer: TfidfVectorizer,
-    Xp: sp.csr_matrix,
-    columns: np.ndarray,
+    positive_counts: sp.csr_matrix,
     labels: Sequence[str],
     sections: Sequence[str],
     config: TrainConfig,
-) -> tuple[LogisticRegression, sp.csr_matrix, float, float, float]:
-    by_section: dict[str, list[str]] = {s: [] for s in sections}
-    keep = [i for i, s in enumerate(labels) if s in by_section]
-    Xp = Xp[keep]
-    labels = [labels[i] for i in keep]
+    entry_titles: Sequence[str] = (),
+) -> SectionHeads:
+    """The section ensemble over the list's own entries — a logistic regression, the heading words and the
+    nearest entries' sections — with its regularisation and mix chosen by cross-validation on the list.
+    Its TF-IDF is fitted on the list's entries alone: what is rare among them tells sections apart."""
     index = {s: i for i, s in enumerate(sections)}
-    y = np.array([index[s] for s in labels])
-    heading_docs = _heading_documents(sections, {s: [] for s in sections} | _texts_by(labels, Xp, vectorizer))
-    H = vectorizer.transform(heading_docs).tocsr()[:, columns]
-    Xp = Xp[:, columns]
+    keep = [i for i, s in enumerate(labels) if s in index]
+    y = np.array([index[labels[i]] for i in keep])
+    weighting = F.Weighting.fit(positive_counts, 1, 1.0, config.char_weight)
+    Sp = weighting.transform(positive_counts)[keep]
+    titles = [entry_titles[i] for i in keep] if entry_titles else [" ".join(sections)]
+    heading_docs = heading_documents(sections, titles)
+    H = weighting.transform(F.counts(heading_docs, [""] * len(heading_docs)))
 
-    def fit(X: sp.csr_matrix, targets: np.ndarray) -> LogisticRegression:
+    def fit(X: sp.csr_matrix, targets: np.ndarray, C: float) -> LogisticRegression:
         # The heading text is one more example of its section: sections with one entry still have two.
         Xh = sp.vstack([X, H]).tocsr()
         yh = np.r_[targets, np.arange(len(sections))]
-        return LogisticRegression(C=config.section_C, class_weight="balanced", max_iter=5000).fit(Xh, yh)
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=SECTION_MAX_ITER, tol=SECTION_TOL).fit(Xh, yh)
 
-    # Choose the weight of the heading evidence by cross-validation on the list itself.
-    results = {w: [0, 0] for w in config.section_weights}
-    folds = KFold(config.folds, shuffle=True, random_state=config.seed)
-    for train_idx, test_idx in folds.split(Xp):
-        clf = fit(Xp[train_idx], y[train_idx])
-        logp = _full_log_proba(clf, Xp[test_idx], len(sections))
-        sim = (Xp[test_idx] @ H.T).toarray()
-        for w in config.section_weights:
-            order = np.argsort(-(logp + w * sim), axis=1, kind="stable")
-            results[w][0] += int(np.sum(order[:, 0] == y[test_idx]))
-            results[w][1] += int(sum(y[test_idx][i] in order[i, :3] for i in range(len(test_idx))))
-    best = max(config.section_weights, key=lambda w: (results[w][0], results[w][1], -w))
-    clf = fit(Xp, y)
-    return clf, H, float(best), results[best][0] / len(y), results[best][1] / len(y)
+    grid = [(c, h, k) for c in config.section_Cs for h in config.heading_weights for k in config.knn_weights]
+    hits = {g: [0, 0] for g in grid}
+    n_folds = min(config.folds, max(2, len(y)))
+    for train_idx, test_idx in _quietly(KFold(n_folds, shuffle=True, random_state=config.seed).split(Sp)):
+        knn = _knn_votes(Sp[test_idx] @ Sp[train_idx].T, y[train_idx], len(sections), config.knn)
+        heading_sim = (Sp[test_idx] @ H.T).toarray()
+        for c in config.section_Cs:
+            logp = _full_log_proba(fit(Sp[train_idx], y[train_idx], c), Sp[test_idx], len(sections))
+            for _, h, k in (g for g in grid if g[0] == c):
+                order = np.argsort(-(logp + h * heading_sim + k * knn), axis=1, kind="stable")
+                hits[(c, h, k)][0] += int(np.sum(order[:, 0] == y[test_idx]))
+                hits[(c, h, k)][1] += int(sum(y[test_idx][i] in order[i, :3] for i in range(len(test_idx))))
+    best = max(grid, key=lambda g: (hits[g][0] + hits[g][1], hits[g][0], -g[1], -g[2], g[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = fit(Sp, y, best[0])
+    coef = np.zeros((len(sections), Sp.shape[1]), np.float32)
+    intercept = np.full(len(sections), -30.0, np.float32)
+    coef[clf.classes_] = clf.coef_ if len(clf.classes_) > 2 else np.vstack([-clf.coef_, clf.coef_]) / 2
+    intercept[clf.classes_] = clf.intercept_ if len(clf.classes_) > 2 else np.r_[-clf.intercept_, clf.intercept_] / 2
+    entries = weighting.transform(positive_counts)
+    return SectionHeads(weighting, coef, intercept, H.tocsr(), entries, float(best[0]), float(best[1]),
+                        float(best[2]), hits[best][0] / len(y), hits[best][1] / len(y))  # fmt: skip
+
+
+def _quietly(folds):  # noqa: ANN001, ANN202
+    """The section fits stop at a loose tolerance on purpose (ranking sections needs no more, and it is 4x
+    faster): their convergence warnings say nothing to a user."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield from folds
 
 
 def _full_log_proba(clf: LogisticRegression, X: sp.csr_matrix, n: int) -> np.ndarray:
     out = np.full((X.shape[0], n), -30.0)
     out[:, clf.classes_] = clf.predict_log_proba(X)
-    return out
-
-
-def _texts_by(labels: Sequence[str], Xp: sp.csr_matrix, vectorizer: TfidfVectorizer) -> dict[str, list[str]]:
-    """The words of each entry per section (from its vector), to know which heading words are generic."""
-    names = vectorizer.get_feature_names_out()
-    out: dict[str, list[str]] = {}
-    for row, label in enumerate(labels):
-        cols = Xp[row].indices
-        out.setdefault(label, []).append(" ".join(names[c] for c in cols if " " not in names[c]))
     return out

@@ -18,7 +18,7 @@ from ..fsutil import atomic_output
 from ..resources import shipped_dir
 from ..sources.files import iter_records
 from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores
-from .data import Example, in_split, load_corpus, paper_key, pool_examples, positives
+from .data import Example, in_split, load_corpus, paper_key, pool_examples, positives, training_set
 from .metrics import relevance_figures, section_figures, threshold_figures
 from .model import Model, ModelError, TrainConfig, TrainReport, train
 
@@ -40,11 +40,14 @@ def train_from_files(
     split_salt: str = "train",
     config: TrainConfig | None = None,
     rejected: Sequence[Example] = (),
+    not_negatives: Iterable[str] = (),
 ) -> tuple[Model, TrainReport]:
     """Train on a list (positives, abstracts from the corpus) and pool files (negatives); save to `out`.
 
     Args:
         rejected: papers the maintainers rejected in review: negatives, whatever the pool says.
+        not_negatives: keys (arXiv ids, or `title:` + normalised title) of pool papers judged on-topic:
+            never negatives.
     """
     doc = load(list_path)
     pos = positives(doc, load_corpus(corpus))
@@ -52,12 +55,26 @@ def train_from_files(
         raise ModelError("training needs negatives: pass --negatives with JSONL(.gz) pool files")
     listed = {p.key for p in pos}
     extra = [r for r in rejected if r.key not in listed]
-    negs = [e for e in pool_examples(negatives, exclude=[*pos, *extra]) if in_split(e.key, negative_share, split_salt)]
+    banned = set(not_negatives)
+    negs = [
+        e
+        for e in pool_examples(negatives, exclude=[*pos, *extra])
+        if in_split(e.key, negative_share, split_salt) and not _is_banned(e, banned)
+    ]
     negs += extra
     log.info("training on %d list entries and %d pool papers", len(pos), len(negs))
-    model, report = train(pos, negs, doc.sections, config)
+    model, report = train(training_set(pos, negs), doc.sections, config)
     out = Path(out)
     model.save(out)
+    write_manifest(out, list_path, doc, pos, negs, negatives, negative_share, split_salt, len(extra))
+    return model, report
+
+
+def _is_banned(example: Example, banned: set[str]) -> bool:
+    return example.key in banned or "title:" + normalise_title(example.title) in banned
+
+
+def write_manifest(out, list_path, doc, pos, negs, negative_files, share, salt, rejected) -> None:  # noqa: ANN001
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "list": {"file": Path(list_path).name, "entries": len(doc.entries), "sections": list(doc.sections)},
@@ -65,16 +82,30 @@ def train_from_files(
             {"key": p.key, "title": p.title, "section": p.section, "abstract": bool(p.abstract)} for p in pos
         ],
         "negatives": {
-            "files": [Path(n).name for n in negatives],
-            "share": negative_share,
-            "split_salt": split_salt,
+            "files": [Path(n).name for n in negative_files],
+            "share": share,
+            "split_salt": salt,
             "count": len(negs),
-            "rejected_in_review": len(extra),
+            "rejected_in_review": rejected,
             "keys": sorted(n.key for n in negs),
         },
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")
-    return model, report
+    (Path(out) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_not_negatives(paths: Iterable[str | Path]) -> set[str]:
+    """Keys of papers judged on-topic (JSONL with `id` and/or `title`; with a `verdict`, only "yes" and
+    "borderline" count): left out of every negative set."""
+    keys: set[str] = set()
+    for path in paths:
+        for _, record in iter_records(path):
+            if record.get("verdict", "yes") not in ("yes", "borderline"):
+                continue
+            if record.get("id"):
+                keys.add(str(record["id"]))
+            if record.get("title"):
+                keys.add("title:" + normalise_title(record["title"]))
+    return keys
 
 
 def rejected_examples(state) -> list[Example]:  # noqa: ANN001 - a mimwatch.state.State
@@ -89,19 +120,8 @@ def rejected_examples(state) -> list[Example]:  # noqa: ANN001 - a mimwatch.stat
 
 
 def load_model(folder: str | Path | None = None) -> Model:
-    """An explicit folder; else the model refit to this user's list ($MIMWATCH_HOME/model); else the shipped one."""
-    if folder:
-        return Model.load(folder)
-    from .. import config
-
-    followed = config.home_dir() / "model"
-    if (followed / "model.json").is_file():
-        try:
-            return Model.load(followed)
-        except ModelError as exc:
-            # Only a cache of the shipped model refit to the list: the next refit writes it anew.
-            log.warning("the refit model in %s cannot be used (%s); using the shipped model and refitting it", followed, exc)
-    return Model.load(default_model_dir())
+    """The model in `folder`, else the shipped one (models/default)."""
+    return Model.load(folder or default_model_dir())
 
 
 def read_manifest(folder: str | Path) -> dict:
@@ -197,11 +217,14 @@ def evaluate(
     baseline_positives: Sequence[Example] = (),
     pool_size: int | None = None,
     encode=None,  # noqa: ANN001 - texts -> normalised embeddings, for the embedding-similarity baseline
+    not_negatives: Iterable[str] = (),
 ) -> Evaluation:
-    """The model and the peers' methods on labelled list papers mixed into pool papers not trained on."""
+    """The model and the peers' methods on labelled list papers mixed into pool papers not trained on
+    (and not judged on-topic: `not_negatives`)."""
     trained_keys = set(manifest.get("negatives", {}).get("keys", []))
     label_titles = {normalise_title(e.title) for e in labels}
-    all_pool = list(pool_examples(pool_paths, exclude=[*labels, *baseline_positives]))
+    banned = set(not_negatives)
+    all_pool = [e for e in pool_examples(pool_paths, exclude=[*labels, *baseline_positives]) if not _is_banned(e, banned)]
     pool = [e for e in all_pool if e.key not in trained_keys and normalise_title(e.title) not in label_titles]
     training_negatives = [e for e in all_pool if e.key in trained_keys]
     if pool_size is not None and len(pool) > pool_size:
@@ -212,7 +235,8 @@ def evaluate(
         log.warning("%d labelled papers are in the model's training list: its figures are not a fair test", leaked)
 
     rows: list[tuple[str, dict[str, float]]] = []
-    records = [{"id": e.key, "title": e.title, "abstract": e.abstract} for e in [*labels, *pool]]
+    records = [{"id": e.key, "title": e.title, "abstract": e.abstract, "authors": list(e.authors)}
+               for e in [*labels, *pool]]  # fmt: skip
     scores = model.score(records, explain=False)
     pos_scores, pool_scores = scores[: len(labels)], scores[len(labels) :]
     eligible = [(e, s) for e, s in zip(labels, pos_scores, strict=True) if e.section in model.sections]

@@ -25,6 +25,7 @@ class Candidate:
     sections: tuple[tuple[str, float], ...] = ()
     terms: tuple[str, ...] = ()
     nearest: tuple[str, ...] = ()
+    list_authors: tuple[str, ...] = ()  # its authors who already have entries in the list (they weighed in)
 
 
 @dataclass(frozen=True)

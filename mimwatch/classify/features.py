@@ -1,0 +1,151 @@
+"""What the model reads of a paper: hashed counts of its words, word pairs and title character n-grams,
+and how many of its authors already have entries in the list.
+
+The counts are hashed (no vocabulary), so papers counted at different times — the shipped negative sample,
+the state's recent papers, a new list entry — live in one feature space, and the shipped sample is numbers,
+not text. Weighting (IDF, sublinear tf, l2 per block) is fitted per training run on the columns it uses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+WORD_BITS = 20
+CHAR_BITS = 18
+N_WORD = 2**WORD_BITS
+N_CHAR = 2**CHAR_BITS
+N_FEATURES = N_WORD + N_CHAR
+# Words of 2+ characters that start with a letter, and 2D/3D/4D. No other token starting with a digit: years,
+# counts and sizes ("2021", "7B") tell the pool's era from the list's. "3D" names sections ("3D Point Cloud").
+TOKEN_PATTERN = r"(?u)\b(?:[a-zA-Z][a-zA-Z0-9]+|[0-9][dD])\b"
+
+_words = HashingVectorizer(
+    n_features=N_WORD, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, stop_words="english",
+    strip_accents="unicode", lowercase=True, alternate_sign=False, norm=None, dtype=np.float32,
+)  # fmt: skip
+# Character n-grams within the title's words catch the coined names the field lives on (VideoMAE, MaskGIT).
+_chars = HashingVectorizer(
+    n_features=N_CHAR, analyzer="char_wb", ngram_range=(3, 5), strip_accents="unicode", lowercase=True,
+    alternate_sign=False, norm=None, dtype=np.float32,
+)  # fmt: skip
+_word_analyzer = _words.build_analyzer()
+_term_hasher = HashingVectorizer(
+    n_features=N_WORD, analyzer=lambda term: [term], alternate_sign=False, norm=None, dtype=np.float32
+)
+
+
+def document(title: str, abstract: str | None) -> str:
+    """The text the word features read: the title twice (it says most per word), then the abstract."""
+    title = (title or "").strip()
+    return f"{title}. {title}. {(abstract or '').strip()}".strip()
+
+
+def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_matrix:
+    """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams."""
+    docs = [document(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    if not docs:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
+    words = _words.transform(docs)
+    chars = _chars.transform([t or "" for t in titles])
+    return sp.hstack([words, chars], format="csr", dtype=np.float32)
+
+
+def term_columns(terms: Iterable[str]) -> dict[str, int]:
+    """The word-block column of each term (word or word pair as the analyzer writes it)."""
+    terms = list(dict.fromkeys(terms))
+    if not terms:
+        return {}
+    hashed = _term_hasher.transform(terms).tocsr()
+    return {t: int(hashed.indices[hashed.indptr[i]]) for i, t in enumerate(terms)}
+
+
+def analyse(title: str, abstract: str | None) -> list[str]:
+    """The words and word pairs of a paper as the word features see them (for explanations)."""
+    return _word_analyzer(document(title, abstract))
+
+
+@dataclass
+class Weighting:
+    """TF-IDF on the columns a training run kept: sublinear tf, idf, l2 per block, the character block scaled."""
+
+    columns: np.ndarray  # kept feature columns (sorted), into the N_FEATURES hashed space
+    idf: np.ndarray  # per kept column
+    char_weight: float
+
+    @classmethod
+    def fit(cls, X: sp.csr_matrix, min_df: int, max_df: float, char_weight: float) -> Weighting:
+        df = np.bincount(X.indices, minlength=X.shape[1])
+        n = X.shape[0]
+        keep = np.flatnonzero((df >= min_df) & (df <= max_df * n))
+        idf = np.log((1 + n) / (1 + df[keep])) + 1.0
+        return cls(keep.astype(np.int64), idf.astype(np.float32), char_weight)
+
+    @property
+    def n_word_columns(self) -> int:
+        return int(np.searchsorted(self.columns, N_WORD))
+
+    def transform(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        X = X[:, self.columns].tocsr().astype(np.float32)
+        X.data = 1.0 + np.log(np.maximum(X.data, 1.0))
+        X = X.multiply(self.idf).tocsr()
+        split = self.n_word_columns
+        words, chars = _l2(X[:, :split]), _l2(X[:, split:])
+        return sp.hstack([words, chars * self.char_weight], format="csr", dtype=np.float32)
+
+
+def _l2(X: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags(1.0 / norms).dot(X).tocsr()
+
+
+# ---- authors ----------------------------------------------------------------------------------------
+
+
+def author_key(name: str) -> str:
+    """`Kaiming He` → `kaiming he`: first and last name, accents, case and middle names folded away.
+    (Surname and initial would make every "Y. Wang" one author: a third of all papers would match.)"""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z]+", text)
+    if len(words) < 2 or len(words[0]) < 2:
+        return ""  # an initial alone cannot tell authors apart
+    return f"{words[0]} {words[-1]}"
+
+
+def author_counts(key_lists: Iterable[Sequence[str]]) -> Counter[str]:
+    """How many list entries each author (by key, see author_key) has."""
+    counts: Counter[str] = Counter()
+    for keys in key_lists:
+        counts.update({k for k in keys if k})
+    return counts
+
+
+def list_author_count(keys: Sequence[str], known: Counter[str], own_entry: bool = False) -> int:
+    """How many of a paper's authors (by key) have entries in the list; `own_entry`: the paper is one of
+    those entries, which does not count for itself."""
+    return sum(1 for k in set(keys) if k and known.get(k, 0) - (1 if own_entry else 0) > 0)
+
+
+def list_authors_of(authors: Sequence[str], known: Counter[str], own_entry: bool = False) -> list[str]:
+    """The paper's authors who have entries in the list; `own_entry`: the paper is one of those entries,
+    which does not count for itself."""
+    out = []
+    for a in authors:
+        k = author_key(a)
+        if k and known.get(k, 0) - (1 if own_entry else 0) > 0:
+            out.append(a)
+    return list(dict.fromkeys(out))
+
+
+def author_feature(n_list_authors: Sequence[int], cap: int = 3) -> np.ndarray:
+    """The author evidence: list authors on the paper, 0..cap, scaled to 0..1."""
+    return np.minimum(np.asarray(n_list_authors, dtype=np.float32), cap) / cap
