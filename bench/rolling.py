@@ -72,7 +72,7 @@ def main() -> int:
             if e.key not in banned and "title:" + normalise_title(e.title) not in banned]  # fmt: skip
     stream = [e for e in pool if in_split(e.key, 0.5, "rolling")]
     unseen = [e for e in pool if not in_split(e.key, 0.5, "rolling")]
-    print(f"pool: {len(stream):,} stream papers (negatives), {len(unseen):,} unseen; {len(banned)} judged keys left out",
+    print(f"pool: {len(stream):,} stream papers (negatives), {len(unseen):,} unseen; {len(banned)} judged left out",
           file=sys.stderr)  # fmt: skip
 
     def abstracts(ids: list[str]) -> dict[str, str]:

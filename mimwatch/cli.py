@@ -258,7 +258,9 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
     help="JSONL(.gz) pool papers that are not in the list. Repeatable.",
 )
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Model folder to write [$MIMWATCH_HOME/model]."
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model folder to write (needed with --negatives; without, the model cache is written, and --out too).",
 )
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
 @click.option(
@@ -825,7 +827,8 @@ def schedule(cron, timezone, config_path, scan_args):
     """Run `mimwatch scan` on a schedule until stopped (SIGTERM or Ctrl-C stop it cleanly).
 
     The default runs Monday to Friday at 00:30 New York time: arXiv announces Sunday to
-    Thursday at 20:00 and rebuilds its RSS feed around midnight. Runs never overlap; a run missed while the machine slept is made up once
+    Thursday at 20:00 and rebuilds its RSS feed around midnight. Runs never overlap; a run
+    missed while the machine slept is made up once
     (within three hours). Each run logs its summary. Arguments after -- go to `mimwatch scan`.
 
     Example:

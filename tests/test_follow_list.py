@@ -138,3 +138,17 @@ def test_state_reads_any_number_of_ids(tmp_path):
     assert set(state.cached_abstracts(wanted)) == set(wanted[:-1])
     decisions, outcomes = state.known(wanted)
     assert decisions == {} and outcomes == {}
+
+
+def test_train_without_negatives_reads_the_corpus_first_and_runs_offline(tmp_path, monkeypatch, httpserver):
+    listing = list_with_robotics(tmp_path)
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "title": t, "abstract": f"Masked pre-training for robots: {t}."}) + "\n"
+                              for i, t, _ in ROBOTICS), encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("MIMWATCH_ARXIV_API_URL", httpserver.url_for("/api/query"))  # would record any request
+    monkeypatch.setenv("MIMWATCH_MODEL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", "--list", str(listing), "--corpus", str(corpus), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert httpserver.log == []  # every new entry's abstract came from the corpus: nothing fetched
+    assert "MIM for Robotics" in load_model(out).sections

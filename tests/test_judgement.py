@@ -17,7 +17,7 @@ from mimwatch.classify.workflow import default_model_dir, load_model
 from mimwatch.cli import main
 from mimwatch.state import PaperDecision, State
 
-from .conftest import MAY_LIST
+from .conftest import MAY_LIST, git_clone
 
 DAILY = Path(__file__).parent / "data" / "feeds" / "rss-2024-03-05.xml"
 SMALL_LIST = Path(__file__).parent / "data" / "classify" / "list.md"
@@ -132,11 +132,9 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
     import shutil
     import sqlite3
 
-    from .test_robustness import _git_clone
-
     state = tmp_path / "state.sqlite"
     shutil.copy(Path(__file__).parent / "data" / "state-first-release.sqlite", state)
-    result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--git-repo", str(_git_clone(tmp_path)),
+    result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--git-repo", str(git_clone(tmp_path)),
                                        "--state", str(state)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert re.search(r"proposed\s+0\n", result.stderr) and re.search(r"updates\s+0\n", result.stderr)

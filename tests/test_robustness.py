@@ -22,7 +22,7 @@ from mimwatch.papers import Paper
 from mimwatch.pipeline import _candidate, _unwritable, apply_proposal, exclusion_patterns
 from mimwatch.publish.proposal import Proposal
 
-from .conftest import MAY_LIST
+from .conftest import MAY_LIST, git_clone
 
 DAILY = Path(__file__).parent / "data" / "feeds" / "rss-2024-03-05.xml"
 MASKED = "We propose masked image modeling with a vision transformer: masked autoencoders reconstruct pixels."
@@ -164,7 +164,7 @@ def test_a_damaged_state_file_is_named_with_the_remedy(tmp_path, monkeypatch):
     state = tmp_path / "state.sqlite"
     state.write_bytes(b"this is not a database" * 100)
     monkeypatch.setenv("MIMWATCH_STATE", str(state))
-    for target in (["--list", str(MAY_LIST), "--dry-run"], ["--git-repo", str(_git_clone(tmp_path))]):
+    for target in (["--list", str(MAY_LIST), "--dry-run"], ["--git-repo", str(git_clone(tmp_path))]):
         result = scan("--source", str(DAILY), *target)
         assert result.exit_code == 1
         assert f"{state}: the state file is damaged" in result.output and "move it away" in result.output
@@ -192,18 +192,6 @@ def test_a_dry_run_reads_a_state_in_a_read_only_folder(tmp_path, monkeypatch, is
         assert sorted(p.name for p in folder.iterdir()) == before
     finally:
         folder.chmod(0o755)
-
-
-def _git_clone(tmp_path: Path) -> Path:
-    import subprocess
-
-    clone = tmp_path / "clone"
-    clone.mkdir()
-    (clone / "README.md").write_bytes(MAY_LIST.read_bytes())
-    for args in (["init", "-q", "-b", "main"], ["add", "README.md"],
-                 ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "list"]):  # fmt: skip
-        subprocess.run(["git", "-C", str(clone), *args], check=True)
-    return clone
 
 
 # ---- network, validation, scheduler -------------------------------------------------------------------
@@ -281,3 +269,20 @@ def test_a_rate_limit_longer_than_the_allowed_wait_stops_with_the_reset_time(htt
     assert not gh.pulls
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         assert db.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_name_resolution_and_tls_failures_are_final_timeouts_are_not():
+    import requests
+    import urllib3.exceptions as u3
+
+    from mimwatch.sources.retry import unreachable
+
+    def wrapped(reason: Exception) -> requests.ConnectionError:
+        # What requests raises: its ConnectionError around urllib3's MaxRetryError around the cause.
+        return requests.ConnectionError(u3.MaxRetryError(None, "/x", reason))
+
+    dns = wrapped(u3.NameResolutionError("export.arxiv.org", None, OSError("Name or service not known")))
+    assert unreachable(dns, "https://export.arxiv.org/api/query") == "cannot resolve export.arxiv.org (no network, or no DNS)"
+    assert "TLS failure talking to rss.arxiv.org" in unreachable(requests.exceptions.SSLError("bad cert"), "https://rss.arxiv.org")
+    assert unreachable(requests.ReadTimeout("slow"), "https://export.arxiv.org") is None
+    assert unreachable(requests.ConnectionError("Connection reset by peer"), "https://export.arxiv.org") is None

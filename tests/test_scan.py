@@ -16,7 +16,7 @@ from mimwatch.awesome import parse
 from mimwatch.cli import main
 from mimwatch.publish.proposal import marker_ids
 
-from .conftest import MAY_LIST
+from .conftest import MAY_LIST, git_clone
 from .fakes.github_api import FakeGitHub
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -129,12 +129,7 @@ def test_nothing_announced_exits_0(httpserver, tmp_path):
 
 
 def test_local_git_branch(tmp_path):
-    clone = tmp_path / "clone"
-    clone.mkdir()
-    (clone / "README.md").write_bytes(MAY_LIST.read_bytes())
-    for args in (["init", "-q", "-b", "main"], ["add", "README.md"],
-                 ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "list"]):  # fmt: skip
-        subprocess.run(["git", "-C", str(clone), *args], check=True)
+    clone = git_clone(tmp_path)
     env = {"GIT_AUTHOR_NAME": "mimwatch", "GIT_AUTHOR_EMAIL": "bot@example.org",
            "GIT_COMMITTER_NAME": "mimwatch", "GIT_COMMITTER_EMAIL": "bot@example.org"}  # fmt: skip
     result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--git-repo", str(clone)], env=env)

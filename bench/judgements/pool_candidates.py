@@ -30,7 +30,8 @@ def main() -> int:
     abstracts = SHARED / "awesome-mim" / "abstracts.jsonl"
     pool_files = sorted((SHARED / "arxiv").glob("*.jsonl.gz"))
     judged = read_not_negatives([SHARED / "eval" / "pool_judged.jsonl"])
-    judged |= {json.loads(line)["id"] for line in open(SHARED / "eval" / "pool_judged.jsonl") if json.loads(line)["id"]}
+    judged_lines = (SHARED / "eval" / "pool_judged.jsonl").read_text(encoding="utf-8").splitlines()
+    judged |= {json.loads(line)["id"] for line in judged_lines if json.loads(line)["id"]}  # "no" verdicts too
     extra = HERE / "extra_judged.jsonl"
     if extra.exists():
         judged |= {json.loads(line).get("id") or "" for line in extra.read_text().splitlines() if line.strip()}

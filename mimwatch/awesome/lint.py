@@ -164,7 +164,8 @@ def _entry_links(entry: Entry) -> list[Problem]:
         for m in LINK_RE.finditer(line):
             url = m.group("url").strip()
             if not _URL_RE.match(url):
-                problems.append(Problem(line_no, "malformed-link", f"link [[{m.group('label')}]] has no valid URL: {url!r}"))
+                message = f"link [[{m.group('label')}]] has no valid URL: {url!r}"
+                problems.append(Problem(line_no, "malformed-link", message))
             elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
                 problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
         stripped = LINK_RE.sub("", line)
@@ -172,7 +173,7 @@ def _entry_links(entry: Entry) -> list[Problem]:
             problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
         elif re.search(r"\[[^\]\[]*\]\(https?://", stripped):
             problems.append(
-                Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])
+                Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])  # noqa: E501
             )
     return problems
 

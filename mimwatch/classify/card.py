@@ -93,7 +93,7 @@ def _pr_plot(path: Path, report: TrainReport) -> Path | None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        log.warning("matplotlib is not installed: MODEL_CARD.md has no precision-recall plot (pip install 'mimwatch[plot]')")
+        log.warning("no matplotlib: MODEL_CARD.md has no precision-recall plot (pip install 'mimwatch[plot]')")
         return None
     precision, recall = report.oof_pr_curve
     fig, ax = plt.subplots(figsize=(5, 4), dpi=100)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 WORD_BITS = 20
 CHAR_BITS = 18
@@ -37,8 +38,9 @@ _chars = HashingVectorizer(
     alternate_sign=False, norm=None, dtype=np.float32,
 )  # fmt: skip
 _word_analyzer = _words.build_analyzer()
-_term_hasher = HashingVectorizer(
-    n_features=N_WORD, analyzer=lambda term: [term], alternate_sign=False, norm=None, dtype=np.float32
+# The same hashing of words already analysed (so a paper is analysed once, and its terms kept to explain it).
+_analysed_words = HashingVectorizer(
+    n_features=N_WORD, analyzer=lambda terms: terms, alternate_sign=False, norm=None, dtype=np.float32
 )
 
 
@@ -49,7 +51,8 @@ def document(title: str, abstract: str | None) -> str:
 
 
 def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_matrix:
-    """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams."""
+    """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams.
+    (Streams the texts: training counts tens of thousands of papers and keeps none of their terms.)"""
     docs = [document(t, a) for t, a in zip(titles, abstracts, strict=True)]
     if not docs:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
@@ -58,13 +61,48 @@ def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_mat
     return sp.hstack([words, chars], format="csr", dtype=np.float32)
 
 
+def counts_and_terms(titles: Sequence[str], abstracts: Sequence[str | None]) -> tuple[sp.csr_matrix, list[list[str]]]:
+    """`counts`, and each paper's words and word pairs in reading order (title first), to explain it."""
+    terms = [_word_analyzer(document(t, a)) for t, a in zip(titles, abstracts, strict=True)]
+    if not terms:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32), []
+    words = _analysed_words.transform(terms)
+    chars = _chars.transform([t or "" for t in titles])
+    return sp.hstack([words, chars], format="csr", dtype=np.float32), terms
+
+
+_COLUMNS: dict[str, int] = {}  # terms recur from paper to paper: each is hashed once (bounded)
+
+
+def term_column(term: str) -> int:
+    """The word-block column a term hashes to, as HashingVectorizer computes it (signed murmurhash3, seed 0)."""
+    column = _COLUMNS.get(term)
+    if column is None:
+        if len(_COLUMNS) > 1_000_000:
+            _COLUMNS.clear()
+        h = murmurhash3_32(term, seed=0, positive=False)
+        column = _COLUMNS[term] = (2**31 - 1 - (N_WORD - 1)) % N_WORD if h == -(2**31) else abs(h) % N_WORD
+    return column
+
+
+def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence[int]]) -> dict[tuple[int, int], str]:
+    """For each paper (row) and each of its wanted word-block columns, the first of its terms (in reading
+    order: the title first) that hashes there."""
+    names: dict[tuple[int, int], str] = {}
+    for row, (terms, columns) in enumerate(zip(analysed, wanted, strict=True)):
+        left = set(columns)
+        for term in terms:
+            if (column := term_column(term)) in left:
+                names[(row, column)] = term
+                left.discard(column)
+                if not left:
+                    break
+    return names
+
+
 def term_columns(terms: Iterable[str]) -> dict[str, int]:
     """The word-block column of each term (word or word pair as the analyzer writes it)."""
-    terms = list(dict.fromkeys(terms))
-    if not terms:
-        return {}
-    hashed = _term_hasher.transform(terms).tocsr()
-    return {t: int(hashed.indices[hashed.indptr[i]]) for i, t in enumerate(terms)}
+    return {t: term_column(t) for t in dict.fromkeys(terms)}
 
 
 def analyse(title: str, abstract: str | None) -> list[str]:
@@ -88,12 +126,27 @@ class Weighting:
         idf = np.log((1 + n) / (1 + df[keep])) + 1.0
         return cls(keep.astype(np.int64), idf.astype(np.float32), char_weight)
 
+    def _select(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """The kept columns, renumbered: a lookup of the indices (faster than column fancy-indexing)."""
+        if getattr(self, "_lookup", None) is None:
+            self._lookup = np.full(N_FEATURES, -1, dtype=np.int64)
+            self._lookup[self.columns] = np.arange(len(self.columns))
+        X = sp.csr_matrix(X)
+        mapped = self._lookup[X.indices]
+        keep = mapped >= 0
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        indptr = np.r_[0, np.cumsum(np.bincount(rows[keep], minlength=X.shape[0]))]
+        shape = (X.shape[0], len(self.columns))
+        out = sp.csr_matrix((X.data[keep].astype(np.float32), mapped[keep], indptr), shape=shape)
+        out.sort_indices()
+        return out
+
     @property
     def n_word_columns(self) -> int:
         return int(np.searchsorted(self.columns, N_WORD))
 
     def transform(self, X: sp.csr_matrix) -> sp.csr_matrix:
-        X = X[:, self.columns].tocsr().astype(np.float32)
+        X = self._select(X)
         X.data = 1.0 + np.log(np.maximum(X.data, 1.0))
         X = X.multiply(self.idf).tocsr()
         split = self.n_word_columns

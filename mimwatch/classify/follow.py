@@ -99,11 +99,12 @@ def follow_list(
     data = list_training_set(model, doc, abstracts, negatives, sample)
     if config is None:
         config = TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
-    if data.negative_counts.shape[0] < 1000:
-        log.warning("retraining on only %d negatives: the threshold and calibration are rough", data.negative_counts.shape[0])
+    if (n_negatives := data.negative_counts.shape[0]) < 1000:
+        log.warning("retraining on only %d negatives: threshold and calibration are rough", n_negatives)
     followed, report = train(data, doc.sections, config)
     followed.meta["followed_list"] = {
-        "changes": changes.describe() if changes else "first training", "entries": report.positives, "negatives": report.negatives,
+        "changes": changes.describe() if changes else "first training",
+        "entries": report.positives, "negatives": report.negatives,
         "stream_negatives": len(negatives), "sample": sample.version if sample else None,
     }  # fmt: skip
     return followed

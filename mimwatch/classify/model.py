@@ -117,11 +117,11 @@ class Model:
     def author_weight(self) -> float:
         return float(self.meta.get("config", {}).get("author_weight", TrainConfig.author_weight))
 
-    def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]]]:
-        """Relevance and section features of input records, and the list authors of each."""
-        X = F.counts([r.get("title") or "" for r in records], [r.get("abstract") for r in records])
+    def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]], list[list[str]]]:
+        """Relevance and section features of input records, the list authors of each, and its terms."""
+        X, terms = F.counts_and_terms([r.get("title") or "" for r in records], [r.get("abstract") for r in records])
         authors = [F.list_authors_of(_authors(r), self.list_authors) for r in records]
-        return self.weighting.transform(X), self.section_weighting.transform(X), authors
+        return self.weighting.transform(X), self.section_weighting.transform(X), authors, terms
 
     def decision(self, W: sp.csr_matrix, n_list_authors: Sequence[int]) -> np.ndarray:
         a = F.author_feature(n_list_authors) * self.author_weight
@@ -152,11 +152,11 @@ class Model:
         """Score input records (`id`, `title`, optional `abstract`, `authors`), in input order."""
         if not records:
             return []
-        W, S, authors = self.vectors(records)
+        W, S, authors, analysed = self.vectors(records)
         prob = self.probability(self.decision(W, [len(a) for a in authors]))
         section_p = self.section_scores(S)
         order = np.argsort(-section_p, axis=1, kind="stable")[:, :3]
-        terms = self._top_terms(records) if explain else [[] for _ in records]
+        terms = self._top_terms(W, analysed) if explain else [[] for _ in records]
         nearest = self._nearest(S) if explain else [[] for _ in records]
         lead = self.meta.get("config", {}).get("triage_lead", TrainConfig.triage_lead)
         scores = []
@@ -178,32 +178,30 @@ class Model:
             )
         return scores
 
-    def _top_terms(self, records: Sequence[dict], k: int = 6) -> list[list[str]]:
-        """The words and word pairs that raised each paper's relevance most (named from its own text)."""
-        analysed = [F.analyse(r.get("title") or "", r.get("abstract")) for r in records]
-        columns = F.term_columns(t for terms in analysed for t in terms)
-        position = {int(c): i for i, c in enumerate(self.weighting.columns[: self.weighting.n_word_columns])}
-        weight = self.coef[: self.weighting.n_word_columns] * self.weighting.idf[: self.weighting.n_word_columns]
-        out = []
-        for terms in analysed:
-            scored = {t: float(weight[position[columns[t]]]) for t in set(terms) if columns[t] in position}
-            best = sorted((t for t in scored if scored[t] > 0), key=lambda t: (-scored[t], t))[:k]
-            out.append(best)
-        return out
+    def _top_terms(self, W: sp.csr_matrix, analysed: Sequence[Sequence[str]], k: int = 6) -> list[list[str]]:
+        """The words and word pairs that raised each paper's relevance most, named from its own text: the best
+        columns are found on the matrix, then named by the first of the paper's terms that hashes to each."""
+        n_words = self.weighting.n_word_columns
+        contrib = W[:, :n_words].multiply(self.coef[:n_words]).tocsr()
+        best: list[list[int]] = []
+        for row in range(contrib.shape[0]):
+            start, end = contrib.indptr[row], contrib.indptr[row + 1]
+            values, cols = contrib.data[start:end], contrib.indices[start:end]
+            order = np.argsort(-values, kind="stable")[:k]
+            best.append([int(self.weighting.columns[cols[j]]) for j in order if values[j] > 0])
+        names = F.first_terms_for(analysed, best)
+        return [[names[(row, c)] for c in columns if (row, c) in names] for row, columns in enumerate(best)]
 
     def _nearest(self, S: sp.csr_matrix, k: int = 3) -> list[list[dict]]:
         sims = (S @ self.entry_matrix.T).toarray()
-        out = []
-        for row in sims:
-            best = np.argsort(-row, kind="stable")[:k]
-            out.append(
-                [
-                    {"title": self.entries[j]["title"], "section": self.entries[j]["section"],
-                     "id": self.entries[j]["key"], "similarity": round(float(row[j]), 3)}
-                    for j in best
-                ]
-            )  # fmt: skip
-        return out
+        k = min(k, sims.shape[1])
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        entries = self.entries
+        return [
+            [{"title": entries[j]["title"], "section": entries[j]["section"], "id": entries[j]["key"],
+              "similarity": round(float(sims[i, j]), 3)} for j in top[i]]
+            for i in range(sims.shape[0])
+        ]  # fmt: skip
 
     # ---- persistence -------------------------------------------------------------------------
 
@@ -281,13 +279,17 @@ class Model:
                 entry_counts=_unsparse("entry_counts", arrays), list_authors=Counter(meta["list_authors"]), meta=meta,
             )  # fmt: skip
         except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelError(f"{folder}: model.npz damaged or incomplete ({exc}); retrain with `mimwatch train`") from exc
+            raise ModelError(f"{folder}: model.npz damaged or incomplete ({exc}); retrain: `mimwatch train`") from exc
 
 
 def _sparse(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
     m = sp.csr_matrix(matrix)
-    return {f"{name}_data": m.data.astype(np.float32), f"{name}_indices": m.indices.astype(np.int32),
-            f"{name}_indptr": m.indptr.astype(np.int64), f"{name}_shape": np.array(m.shape, dtype=np.int64)}  # fmt: skip
+    return {
+        f"{name}_data": m.data.astype(np.float32),
+        f"{name}_indices": m.indices.astype(np.int32),
+        f"{name}_indptr": m.indptr.astype(np.int64),
+        f"{name}_shape": np.array(m.shape, dtype=np.int64),
+    }
 
 
 def _unsparse(name: str, arrays: dict[str, np.ndarray]) -> sp.csr_matrix:
@@ -313,10 +315,10 @@ def _knn_votes(sims: sp.spmatrix, labels: np.ndarray, n_sections: int, k: int) -
         return votes
     k = min(k, sims.shape[1])
     top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    for i in range(sims.shape[0]):
-        for j in top[i]:
-            if labels[j] >= 0:
-                votes[i, labels[j]] += max(sims[i, j], 0.0)
+    rows = np.repeat(np.arange(sims.shape[0]), k)
+    cols = top.ravel()
+    known = labels[cols] >= 0
+    np.add.at(votes, (rows[known], labels[cols][known]), np.maximum(sims[rows[known], cols[known]], 0.0))
     votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-9)
     return np.log(votes + 0.05)
 
@@ -372,6 +374,7 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
     X_counts = sp.vstack([data.positive_counts, data.negative_counts, data.title_only_counts], format="csr")
     weighting = F.Weighting.fit(X_counts, config.min_df, config.max_df, config.char_weight)
     W = weighting.transform(X_counts)
+    del X_counts  # peak memory: the raw counts are not needed past this point
     log.info("vectorised %d documents into %d features", W.shape[0], W.shape[1])
 
     list_authors = F.author_counts(p["authors"] for p in data.positives)
@@ -379,7 +382,8 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
     neg_authors = [F.list_author_count(a, list_authors) for a in [*data.negative_authors, *data.title_only_authors]]
     authors = np.r_[pos_authors, neg_authors]
     A = sp.csr_matrix(F.author_feature(authors).reshape(-1, 1) * config.author_weight)
-    X = sp.hstack([W, A], format="csr")
+    X = sp.hstack([W, A], format="csr", dtype=np.float32)
+    del W
     y = np.r_[np.ones(n_pos), np.zeros(n_neg + n_title)]
 
     oof = np.zeros(len(y))

@@ -224,7 +224,8 @@ def evaluate(
     trained_keys = set(manifest.get("negatives", {}).get("keys", []))
     label_titles = {normalise_title(e.title) for e in labels}
     banned = set(not_negatives)
-    all_pool = [e for e in pool_examples(pool_paths, exclude=[*labels, *baseline_positives]) if not _is_banned(e, banned)]
+    candidates = pool_examples(pool_paths, exclude=[*labels, *baseline_positives])
+    all_pool = [e for e in candidates if not _is_banned(e, banned)]
     pool = [e for e in all_pool if e.key not in trained_keys and normalise_title(e.title) not in label_titles]
     training_negatives = [e for e in all_pool if e.key in trained_keys]
     if pool_size is not None and len(pool) > pool_size:
