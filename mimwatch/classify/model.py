@@ -183,12 +183,14 @@ class Model:
         columns are found on the matrix, then named by the first of the paper's terms that hashes to each."""
         n_words = self.weighting.n_word_columns
         contrib = W[:, :n_words].multiply(self.coef[:n_words]).tocsr()
-        best: list[list[int]] = []
-        for row in range(contrib.shape[0]):
-            start, end = contrib.indptr[row], contrib.indptr[row + 1]
-            values, cols = contrib.data[start:end], contrib.indices[start:end]
-            order = np.argsort(-values, kind="stable")[:k]
-            best.append([int(self.weighting.columns[cols[j]]) for j in order if values[j] > 0])
+        # The k largest positive contributions of each row, for all rows at once: sort by (row, -value).
+        rows = np.repeat(np.arange(contrib.shape[0]), np.diff(contrib.indptr))
+        order = np.lexsort((-contrib.data, rows))
+        rank = np.arange(len(order)) - contrib.indptr[rows[order]]
+        keep = order[(rank < k) & (contrib.data[order] > 0)]
+        columns = self.weighting.columns[contrib.indices[keep]]
+        splits = np.cumsum(np.bincount(rows[keep], minlength=contrib.shape[0]))[:-1]
+        best = [part.tolist() for part in np.split(columns, splits)]
         names = F.first_terms_for(analysed, best)
         return [[names[(row, c)] for c in columns if (row, c) in names] for row, columns in enumerate(best)]
 
