@@ -174,3 +174,14 @@ def test_evaluate_prints_model_and_baselines(tiny_model):
     for column in ("AP", "R@2/1000", "recall@thr", "cand/1000@thr", "section top-1", "section top-3"):
         assert column in table
     assert "8 labelled list papers" in table and "90 training negatives left out" in table
+
+
+def test_cached_title_char_ngrams_are_sklearns_char_wb_exactly():
+    """The shipped model and sample were counted with sklearn's char_wb analyzer: the cached one must agree."""
+    from mimwatch.classify import features
+
+    titles = [r["title"] for r in records(POOL)] + ["a", "ab", "abc", "  x  y ", "Élan vital: naïve café", "MAE",
+                                                   "3D", "", "Point-M2AE: multi\tscale", "VideoMAE V2"]  # fmt: skip
+    expected = features._chars.transform(titles)
+    for _ in range(2):  # cold, then from the cache
+        assert (features._cached_chars.transform(titles) != expected).nnz == 0

@@ -37,6 +37,37 @@ _chars = HashingVectorizer(
     n_features=N_CHAR, analyzer="char_wb", ngram_range=(3, 5), strip_accents="unicode", lowercase=True,
     alternate_sign=False, norm=None, dtype=np.float32,
 )  # fmt: skip
+_char_preprocess = _chars.build_preprocessor()
+_CHAR_NGRAMS: dict[str, list[str]] = {}  # a title word's character n-grams: words recur, so cut each once
+
+
+def _word_char_ngrams(word: str, low: int = 3, high: int = 5) -> list[str]:
+    """The n-grams sklearn's `char_wb` analyzer makes of one word (padded with a space at both ends)."""
+    w = f" {word} "
+    grams = []
+    for n in range(low, high + 1):
+        grams.extend(w[i : i + n] for i in range(max(len(w) - n + 1, 1)))
+        if len(w) <= n:
+            break  # a short word counts once
+    return grams
+
+
+def _title_char_ngrams(title: str) -> list[str]:
+    """`char_wb` n-grams of a title, word by word from a cache: the same n-grams, several times faster."""
+    out: list[str] = []
+    for word in _char_preprocess(title).split():
+        grams = _CHAR_NGRAMS.get(word)
+        if grams is None:
+            if len(_CHAR_NGRAMS) > 500_000:
+                _CHAR_NGRAMS.clear()
+            grams = _CHAR_NGRAMS[word] = _word_char_ngrams(word)
+        out.extend(grams)
+    return out
+
+
+_cached_chars = HashingVectorizer(
+    n_features=N_CHAR, analyzer=_title_char_ngrams, alternate_sign=False, norm=None, dtype=np.float32
+)
 _word_analyzer = _words.build_analyzer()
 # The same hashing of words already analysed (so a paper is analysed once, and its terms kept to explain it).
 _analysed_words = HashingVectorizer(
@@ -57,7 +88,7 @@ def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_mat
     if not docs:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
     words = _words.transform(docs)
-    chars = _chars.transform([t or "" for t in titles])
+    chars = _cached_chars.transform([t or "" for t in titles])
     return sp.hstack([words, chars], format="csr", dtype=np.float32)
 
 
@@ -67,7 +98,7 @@ def counts_and_terms(titles: Sequence[str], abstracts: Sequence[str | None]) -> 
     if not terms:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float32), []
     words = _analysed_words.transform(terms)
-    chars = _chars.transform([t or "" for t in titles])
+    chars = _cached_chars.transform([t or "" for t in titles])
     return sp.hstack([words, chars], format="csr", dtype=np.float32), terms
 
 
