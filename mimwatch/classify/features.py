@@ -121,10 +121,16 @@ def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence
     order: the title first) that hashes there. (A plain loop that stops at the last wanted column: faster
     here than matching all terms in bulk with numpy, measured.)"""
     names: dict[tuple[int, int], str] = {}
+    cached = _COLUMNS.get  # the hot loop: a dict lookup, the function call only for a term not seen yet
     for row, (terms, columns) in enumerate(zip(analysed, wanted, strict=True)):
         left = set(columns)
+        if not left:
+            continue
         for term in terms:
-            if (column := term_column(term)) in left:
+            column = cached(term)
+            if column is None:
+                column = term_column(term)
+            if column in left:
                 names[(row, column)] = term
                 left.discard(column)
                 if not left:
