@@ -138,11 +138,6 @@ def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence
     return names
 
 
-def term_columns(terms: Iterable[str]) -> dict[str, int]:
-    """The word-block column of each term (word or word pair as the analyzer writes it)."""
-    return {t: term_column(t) for t in dict.fromkeys(terms)}
-
-
 def analyse(title: str, abstract: str | None) -> list[str]:
     """The words and word pairs of a paper as the word features see them (for explanations)."""
     return _word_analyzer(document(title, abstract))
