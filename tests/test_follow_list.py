@@ -69,28 +69,33 @@ def test_scan_proposes_into_the_new_section(tmp_path):
     assert "+   - Masked Visual Pre-training for Robotic Manipulation from Human Videos." in robotics_hunk
 
 
-def test_train_without_arguments_follows_the_configured_list(tmp_path, monkeypatch, isolated_home, httpserver):
+def test_train_without_negatives_reads_the_corpus_then_fetches_only_whats_missing(tmp_path, monkeypatch, httpserver):
+    """`train` with no --negatives retrains on the configured list: abstracts from --corpus first, the rest
+    fetched by id; then `train` with no arguments at all is served from the cache."""
     from .fakes.arxiv_api import FakeArxivApi, FakeEntry
 
     listing = list_with_robotics(tmp_path)
     (tmp_path / "mimwatch.toml").write_text(f'[mimwatch]\nlist = "{listing}"\n', encoding="utf-8")
-    fake = FakeArxivApi(
-        [FakeEntry(id=f"{i}v1", title=t, abstract="Masked pre-training for robots.") for i, t, _ in ROBOTICS]
-    )
+    in_corpus, to_fetch = ROBOTICS[:2], ROBOTICS[2:]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "title": t, "abstract": f"Masked pre-training for robots: {t}."})
+                              + "\n" for i, t, _ in in_corpus), encoding="utf-8")  # fmt: skip
+    fake = FakeArxivApi([FakeEntry(id=f"{i}v1", title=t, abstract="Masked pre-training for robots.") for i, t, _ in to_fetch])
     httpserver.expect_request("/api/query").respond_with_handler(fake)
     monkeypatch.setenv("MIMWATCH_ARXIV_API_URL", httpserver.url_for("/api/query"))
-    monkeypatch.chdir(tmp_path)
     cache = tmp_path / "cache"
     monkeypatch.setenv("MIMWATCH_MODEL_CACHE", str(cache))
-    result = CliRunner().invoke(main, ["train"])
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["train", "--corpus", str(corpus)])
     assert result.exit_code == 0, result.output
     assert "new sections" in result.output and "the model cache" in result.output
+    asked = {i for r in fake.requests for i in r["id_list"].split(",")}
+    assert {i for i, _, _ in to_fetch} <= asked and not asked & {i for i, _, _ in in_corpus}  # the corpus first
     (folder,) = [p for p in cache.iterdir() if (p / "model.json").is_file()]
     assert "MIM for Robotics" in load_model(folder).sections  # the model scans of this list use
-    assert {r["id_list"] for r in fake.requests} and "2210.03109" in fake.requests[0]["id_list"]
-    asked = len(fake.requests)
+    requests = len(fake.requests)
     again = CliRunner().invoke(main, ["train"])
-    assert again.exit_code == 0 and len(fake.requests) == asked  # from the cache: nothing fetched or trained
+    assert again.exit_code == 0 and len(fake.requests) == requests  # from the cache: nothing fetched or trained
 
 
 def test_rejected_papers_become_negatives(tmp_path):
@@ -138,17 +143,3 @@ def test_state_reads_any_number_of_ids(tmp_path):
     assert set(state.cached_abstracts(wanted)) == set(wanted[:-1])
     decisions, outcomes = state.known(wanted)
     assert decisions == {} and outcomes == {}
-
-
-def test_train_without_negatives_reads_the_corpus_first_and_runs_offline(tmp_path, monkeypatch, httpserver):
-    listing = list_with_robotics(tmp_path)
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"id": i, "title": t, "abstract": f"Masked pre-training for robots: {t}."}) + "\n"
-                              for i, t, _ in ROBOTICS), encoding="utf-8")  # fmt: skip
-    monkeypatch.setenv("MIMWATCH_ARXIV_API_URL", httpserver.url_for("/api/query"))  # would record any request
-    monkeypatch.setenv("MIMWATCH_MODEL_CACHE", str(tmp_path / "cache"))
-    out = tmp_path / "model"
-    result = CliRunner().invoke(main, ["train", "--list", str(listing), "--corpus", str(corpus), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert httpserver.log == []  # every new entry's abstract came from the corpus: nothing fetched
-    assert "MIM for Robotics" in load_model(out).sections
