@@ -185,3 +185,16 @@ def test_cached_title_char_ngrams_are_sklearns_char_wb_exactly():
     expected = features._chars.transform(titles)
     for _ in range(2):  # cold, then from the cache
         assert (features._cached_chars.transform(titles) != expected).nnz == 0
+
+
+def test_a_large_file_is_scored_in_worker_processes_in_input_order(tiny_model, tmp_path):
+    import io
+
+    from mimwatch.classify.workflow import classify_file
+
+    model = load_model(tiny_model)
+    alone, together = io.StringIO(), io.StringIO()
+    assert classify_file(model, POOL, alone, batch=7, workers=1) == classify_file(model, POOL, together, batch=7,
+                                                                                 workers=2) == 90  # fmt: skip
+    assert alone.getvalue() == together.getvalue()
+    assert [json.loads(line)["id"] for line in together.getvalue().splitlines()] == [r["id"] for r in records(POOL)]

@@ -179,18 +179,20 @@ class Weighting:
         return int(np.searchsorted(self.columns, N_WORD))
 
     def transform(self, X: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear tf x idf, each block (words, title characters) l2-normalised per row, the character block
+        scaled; computed in place on the selected columns (training transforms tens of thousands of rows)."""
         X = self._select(X)
-        X.data = 1.0 + np.log(np.maximum(X.data, 1.0))
-        X = X.multiply(self.idf).tocsr()
-        split = self.n_word_columns
-        words, chars = _l2(X[:, :split]), _l2(X[:, split:])
-        return sp.hstack([words, chars * self.char_weight], format="csr", dtype=np.float32)
-
-
-def _l2(X: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms).dot(X).tocsr()
+        np.log(np.maximum(X.data, 1.0), out=X.data)
+        X.data += 1.0
+        X.data *= self.idf[X.indices]
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        is_char = X.indices >= self.n_word_columns
+        block = rows * 2 + is_char  # one norm per row and block
+        norms = np.sqrt(np.bincount(block, weights=X.data.astype(np.float64) ** 2, minlength=2 * X.shape[0]))
+        norms[norms == 0] = 1.0
+        X.data /= norms[block].astype(np.float32)
+        X.data[is_char] *= self.char_weight
+        return X
 
 
 # ---- authors ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,28 +132,69 @@ def read_manifest(folder: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def classify_file(model: Model, input_path: str | Path, output, batch: int = 2000) -> int:
-    """Score every record of a JSONL(.gz) file, in input order, as JSON lines on `output`."""
+def classify_file(model: Model, input_path: str | Path, output, batch: int = 2000, workers: int | None = None) -> int:
+    """Score every record of a JSONL(.gz) file, in input order, as JSON lines on `output`.
+
+    Batches are scored in `workers` forked processes (default: the machine's cores, at most 4) when the
+    file has more than one batch: scoring is CPU-bound Python, and the output order is the input order.
+    """
+    workers = workers or min(os.cpu_count() or 1, 4)
     count = 0
-    pending: list[dict] = []
 
-    def flush() -> None:
-        nonlocal count
-        for score in model.score(pending):
-            output.write(json.dumps(score.as_record(), ensure_ascii=False) + "\n")
-            count += 1
-        pending.clear()
+    def batches():  # noqa: ANN202
+        pending: list[dict] = []
+        for line_no, record in iter_records(input_path):
+            if not record.get("title") and not record.get("abstract"):
+                from ..errors import SourceError
 
-    for line_no, record in iter_records(input_path):
-        if not record.get("title") and not record.get("abstract"):
-            from ..errors import SourceError
+                raise SourceError(f"{input_path}:{line_no}: record has neither 'title' nor 'abstract'")
+            pending.append(record)
+            if len(pending) >= batch:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
 
-            raise SourceError(f"{input_path}:{line_no}: record has neither 'title' nor 'abstract'")
-        pending.append(record)
-        if len(pending) >= batch:
-            flush()
-    flush()
+    for lines in _score_batches(model, batches(), workers):
+        output.write(lines)
+        count += lines.count("\n")
     return count
+
+
+_WORKER_MODEL: Model | None = None  # the model, inherited by forked workers (never pickled)
+
+
+def _score_lines(records: list[dict]) -> str:
+    return "".join(json.dumps(s.as_record(), ensure_ascii=False) + "\n" for s in _WORKER_MODEL.score(records))  # type: ignore[union-attr]
+
+
+def _score_batches(model: Model, batches, workers: int):  # noqa: ANN001, ANN202 - an iterator of JSON-lines text
+    """Scored batches in input order: in this process, or in forked workers that share the loaded model."""
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    import multiprocessing
+
+    if second is None or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for records in (first, *(b for b in (second,) if b), *batches):
+            yield _score_lines(records)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import chain
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        window: deque = deque()  # a few batches ahead, not the whole file in memory
+        for records in chain((first, second), batches):
+            window.append(pool.submit(_score_lines, records))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
 
 
 # ---- evaluation --------------------------------------------------------------------------------
