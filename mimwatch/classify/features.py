@@ -152,9 +152,13 @@ class Weighting:
     char_weight: float
 
     @classmethod
-    def fit(cls, X: sp.csr_matrix, min_df: int, max_df: float, char_weight: float) -> Weighting:
-        df = np.bincount(X.indices, minlength=X.shape[1])
-        n = X.shape[0]
+    def fit(
+        cls, X: sp.csr_matrix | Sequence[sp.csr_matrix], min_df: int, max_df: float, char_weight: float
+    ) -> Weighting:
+        """Document frequencies over the rows of X (or of several blocks of rows, never stacked: memory)."""
+        blocks = [X] if sp.issparse(X) else list(X)
+        df = sum(np.bincount(sp.csr_matrix(b).indices, minlength=N_FEATURES) for b in blocks)
+        n = sum(b.shape[0] for b in blocks)
         keep = np.flatnonzero((df >= min_df) & (df <= max_df * n))
         idf = np.log((1 + n) / (1 + df[keep])) + 1.0
         return cls(keep.astype(np.int64), idf.astype(np.float32), char_weight)

@@ -373,10 +373,10 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
         raise ModelError(f"need at least {config.folds} list entries and {config.folds} negatives to train")
     sections = [s for s in sections if any(p["section"] == s for p in data.positives)]
     n_title = data.title_only_counts.shape[0]
-    X_counts = sp.vstack([data.positive_counts, data.negative_counts, data.title_only_counts], format="csr")
-    weighting = F.Weighting.fit(X_counts, config.min_df, config.max_df, config.char_weight)
-    W = weighting.transform(X_counts)
-    del X_counts  # peak memory: the raw counts are not needed past this point
+    blocks = [data.positive_counts, data.negative_counts, data.title_only_counts]
+    weighting = F.Weighting.fit(blocks, config.min_df, config.max_df, config.char_weight)
+    # Weighted block by block, then stacked: the raw counts are never copied into one matrix (peak memory).
+    W = sp.vstack([weighting.transform(b) for b in blocks], format="csr")
     log.info("vectorised %d documents into %d features", W.shape[0], W.shape[1])
 
     list_authors = F.author_counts(p["authors"] for p in data.positives)
