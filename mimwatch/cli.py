@@ -388,7 +388,8 @@ def classify(model_dir, input_path, output):
 
     Each line: {"id", "relevance" (0..1), "relevant" (above the model's threshold), "section"
     (a heading of the list, or "needs triage" when unsure), "sections" ([[heading, p], …] top 3),
-    "reasons": {"terms": [...], "nearest": [3 closest list entries]}}.
+    "reasons": {"terms": [...], "nearest": [3 closest list entries], "list_authors": [...] when
+    any}}. A large file is scored by one forked worker per core; the order stays the input's.
 
     Example:
 
