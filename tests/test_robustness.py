@@ -61,13 +61,19 @@ def test_papers_without_authors_are_held_back_offline_and_completed_online(tmp_p
     assert offline.exit_code == 0, offline.output
     assert re.search(r"skipped: held back: no authors\s+1\n", offline.stderr) and "* **<br>" not in offline.stdout
 
-    fake = FakeArxivApi([FakeEntry(id="2403.01234v1", title=record["title"], authors=("Ada Lovelace", "Alan Turing"))])
+    fake = FakeArxivApi([
+        FakeEntry(id="2403.01234v1", title=record["title"], authors=("Ada Lovelace", "Alan Turing"),
+                  published="2024-03-01T18:00:00Z"),
+        FakeEntry(id="2402.05555v1", title="Masked Autoencoders From Last Month", abstract=MASKED,
+                  published="2024-02-20T18:00:00Z"),  # outside the window: the API does not return it
+    ])  # fmt: skip
     httpserver.expect_request("/api/query").respond_with_handler(fake)
     # A saved source with the API at hand (as in the Action, where the API is reachable): authors fetched by id.
     online = scan("--source", "api", "--since", "2024-03-01", "--until", "2024-03-02", "--list", str(MAY_LIST),
                   "--dry-run", "--threshold", "0", "--api-url", httpserver.url_for("/api/query"))  # fmt: skip
     assert online.exit_code == 0, online.output
-    assert "Ada Lovelace, Alan Turing" in online.stdout
+    assert "Ada Lovelace, Alan Turing" in online.stdout and "From Last Month" not in online.stdout
+    assert "submittedDate:[202403010000 TO 202403022359]" in fake.requests[0]["search_query"]
 
 
 def test_authors_are_fetched_by_id_when_arxiv_can_be_asked():

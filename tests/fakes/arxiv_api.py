@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -75,7 +76,7 @@ class FakeArxivApi:
         if (start, try_no) in self.faults:
             status, headers, body = self.faults[(start, try_no)]
             return Response(body, status=status, headers=headers, content_type="application/atom+xml")
-        pool = self.corpus
+        pool = [e for e in self.corpus if _matches(e, args.get("search_query", ""))]
         if args.get("id_list"):
             wanted = set(args["id_list"].split(","))
             pool = [e for e in self.corpus if e.id.split("v")[0] in wanted]
@@ -84,6 +85,17 @@ class FakeArxivApi:
 
     def starts(self) -> list[int]:
         return [int(r.get("start", 0)) for r in self.requests]
+
+
+def _matches(entry: FakeEntry, query: str) -> bool:
+    """What arXiv's search does with mimwatch's queries: a `submittedDate:[from TO to]` window (both ends in
+    minutes, inclusive) and `cat:` terms joined by OR. An empty query matches everything (an id_list fetch)."""
+    if window := re.search(r"submittedDate:\[(\d{12}) TO (\d{12})\]", query):
+        submitted = re.sub(r"\D", "", entry.published)[:12]
+        if not window.group(1) <= submitted <= window.group(2):
+            return False
+    categories = re.findall(r"cat:([\w.-]+)", query)
+    return not categories or bool(set(categories) & set(entry.categories))
 
 
 EMPTY_PAGE = (200, {}, atom_page([], 25, 10))
