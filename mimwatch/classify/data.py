@@ -109,7 +109,7 @@ def training_set(
     stream: Sequence[bool] | None = None,
     sample: NegativeSample | None = None,
     title_only_share: float = 0.05,
-):  # noqa: ANN201 - a model.TrainingSet
+):  # returns a model.TrainingSet
     """Counts of list entries and negatives (papers as text, plus a shipped sample already counted).
 
     `stream`: per negative, whether it is a recent stream paper (sets the reading-budget threshold);

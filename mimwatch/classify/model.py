@@ -482,7 +482,7 @@ def heading_documents(sections: Sequence[str], entry_texts: Sequence[str]) -> li
     return [" ".join(w for w in re.findall(r"[A-Za-z0-9]+", h) if df[w.lower()] < 0.25 * total) for h in sections]
 
 
-def _section_logits(S, coef, intercept, headings, heading_weight, knn_weight, entries, labels, k) -> np.ndarray:  # noqa: ANN001
+def _section_logits(S, coef, intercept, headings, heading_weight, knn_weight, entries, labels, k) -> np.ndarray:
     logits = _log_softmax(np.asarray(S @ coef.T) + intercept) + heading_weight * (S @ headings.T).toarray()
     if knn_weight:
         logits = logits + knn_weight * _knn_votes(S @ entries.T, labels, coef.shape[0], k)
@@ -539,7 +539,7 @@ def train_sections(
                         float(best[2]), hits[best][0] / len(y), hits[best][1] / len(y))  # fmt: skip
 
 
-def _quietly(folds):  # noqa: ANN001, ANN202
+def _quietly(folds):
     """The section fits stop at a loose tolerance on purpose (ranking sections needs no more, and it is 4x
     faster): their convergence warnings say nothing to a user."""
     with warnings.catch_warnings():

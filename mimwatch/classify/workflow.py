@@ -75,7 +75,7 @@ def _is_banned(example: Example, banned: set[str]) -> bool:
     return example.key in banned or "title:" + normalise_title(example.title) in banned
 
 
-def write_manifest(out, list_path, doc, pos, negs, negative_files, share, salt, rejected) -> None:  # noqa: ANN001
+def write_manifest(out, list_path, doc, pos, negs, negative_files, share, salt, rejected) -> None:
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "list": {"file": Path(list_path).name, "entries": len(doc.entries), "sections": list(doc.sections)},
@@ -109,7 +109,7 @@ def read_not_negatives(paths: Iterable[str | Path]) -> set[str]:
     return keys
 
 
-def rejected_examples(state) -> list[Example]:  # noqa: ANN001 - a mimwatch.state.State
+def rejected_examples(state) -> list[Example]:  # state: a mimwatch.state.State
     """Papers the maintainers rejected in review, with their cached text: negatives for training."""
     rejected = [paper_id for paper_id, outcome in state.outcomes().items() if outcome == "rejected"]
     cached = state.cached_abstracts(rejected)
@@ -141,7 +141,7 @@ def classify_file(model: Model, input_path: str | Path, output, batch: int = 200
     workers = workers or min(os.cpu_count() or 1, 4)
     count = 0
 
-    def batches():  # noqa: ANN202
+    def batches():
         pending: list[dict] = []
         for line_no, record in iter_records(input_path):
             if not record.get("title") and not record.get("abstract"):
@@ -168,7 +168,7 @@ def _score_lines(records: list[dict]) -> str:
     return "".join(json.dumps(s.as_record(), ensure_ascii=False) + "\n" for s in _WORKER_MODEL.score(records))  # type: ignore[union-attr]
 
 
-def _score_batches(model: Model, batches, workers: int):  # noqa: ANN001, ANN202 - an iterator of JSON-lines text
+def _score_batches(model: Model, batches, workers: int):  # yields JSON-lines text
     """Scored batches in input order: in this process, or in forked workers that share the loaded model."""
     global _WORKER_MODEL
     _WORKER_MODEL = model
@@ -258,7 +258,7 @@ def evaluate(
     pool_paths: Sequence[str | Path],
     baseline_positives: Sequence[Example] = (),
     pool_size: int | None = None,
-    encode=None,  # noqa: ANN001 - texts -> normalised embeddings, for the embedding-similarity baseline
+    encode=None,  # texts -> normalised embeddings, for the embedding-similarity baseline
     not_negatives: Iterable[str] = (),
 ) -> Evaluation:
     """The model and the peers' methods on labelled list papers mixed into pool papers not trained on
@@ -322,7 +322,7 @@ def environment() -> dict[str, str]:
     }
 
 
-def write_output(path: str | Path | None, write) -> None:  # noqa: ANN001 - a callable taking a handle
+def write_output(path: str | Path | None, write) -> None:  # write: a callable taking a handle
     import sys
 
     if path is None or str(path) == "-":

@@ -231,7 +231,7 @@ class GitHubPublisher:
             raise PublishError(f"{self.list_path} is a folder in {self.repo_name}, not the list file")
         return content.decoded_content.decode("utf-8"), content.sha
 
-    def _call(self, action, what: str):  # noqa: ANN001, ANN202 - a thunk and its result
+    def _call(self, action, what: str):  # action: a thunk; returns its result
         try:
             return action()
         except RateLimitExceededExceedsMaxWait as exc:

@@ -75,7 +75,7 @@ class LocalGitPublisher:
             )
         return self._git_bytes("show", f"HEAD:{self.list_path}").decode("utf-8")
 
-    def open_pull(self):  # noqa: ANN201 - the pipeline's OpenPull; a local clone has no open PR
+    def open_pull(self):  # the pipeline's OpenPull: a local clone has no open PR
         from ..pipeline import OpenPull
 
         return OpenPull()

@@ -184,5 +184,5 @@ class FakeGitHub:
                 "url": f"{self.base}{self.repo_path}/contents/{path}"}  # fmt: skip
 
     @staticmethod
-    def _json(body, status: int = 200, headers: dict | None = None) -> Response:  # noqa: ANN001
+    def _json(body, status: int = 200, headers: dict | None = None) -> Response:
         return Response(json.dumps(body), status=status, headers=headers or {}, content_type="application/json")
