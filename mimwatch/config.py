@@ -11,8 +11,9 @@ def home_dir() -> Path:
     """`MIMWATCH_HOME`, else the platform's user data folder (`~/.local/share/mimwatch` on Linux)."""
     if env := os.environ.get("MIMWATCH_HOME"):
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mimwatch"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mimwatch", appauthor=False))
 
 
 def state_path() -> Path:
