@@ -14,16 +14,13 @@ from pathlib import Path
 import quality
 
 from mimwatch.classify.card import write_model_card
-from mimwatch.classify.data import Example, NegativeSample, in_split, pool_examples
-from mimwatch.classify.features import author_key, counts
-from mimwatch.classify.follow import SAMPLE_FILE
-from mimwatch.classify.workflow import environment, read_manifest, read_not_negatives, train_from_files
+from mimwatch.classify.data import SAMPLE_FILE, Example, NegativeSample, pool_examples
+from mimwatch.classify.workflow import SAMPLE_SIZE, environment, read_manifest, read_not_negatives, train_from_files
 from mimwatch.sources.files import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 DEC = quality.SHARED / "awesome-mim" / "README-2023-12-07.md"
 OUT = ROOT / "models" / "default"
-SAMPLE_SIZE = 4000  # recent pool papers shipped as hashed counts: a fresh install retrains offline
 JUDGED = [quality.SHARED / "eval" / "pool_judged.jsonl", ROOT / "bench" / "judgements" / "extra_judged.jsonl"]
 
 
@@ -34,14 +31,11 @@ def negative_sample(banned: set[str], listed: list[Example]) -> NegativeSample:
     papers = [e for e in pool_examples([daily], exclude=listed) if e.key not in banned]
     papers.sort(key=lambda e: (dates.get(e.key, ""), e.key), reverse=True)
     chosen = papers[:SAMPLE_SIZE]
-    title_rows = [e for e in chosen if in_split(e.key, 0.05, "title-only")]
-    return NegativeSample(
-        counts=counts([e.title for e in chosen], [e.abstract for e in chosen]),
-        title_counts=counts([e.title for e in title_rows], [""] * len(title_rows)),
-        authors=[[author_key(a) for a in e.authors] for e in chosen],
-        title_authors=[[author_key(a) for a in e.authors] for e in title_rows],
-        version=f"daily-listing-{dates.get(chosen[-1].key)}-to-{dates.get(chosen[0].key)}-{len(chosen)}",
+    return NegativeSample.from_examples(
+        chosen,
+        f"daily-listing-{dates.get(chosen[-1].key)}-to-{dates.get(chosen[0].key)}-{len(chosen)}",
     )
+
 
 NOTES = """\
 - Two evaluations. The rolling protocol (bench/rolling.py) is how the bot lives: each quarter of 2022Q4-2023Q4

@@ -621,8 +621,8 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     from .classify.workflow import default_model_dir
 
     fetch = _api(api_url, attempts=2).fetch_ids if online else None
-    model = _model_for_list(model, Path(model_dir or settings.model or default_model_dir()),
-                            parse_list(target.list_text), state, fetch)  # fmt: skip
+    model = _model_for_list(model, Path(model_dir or settings.model or default_model_dir()), target.doc, state,
+                            fetch)  # fmt: skip
     window_since = window_until = None
     if source == "rss":
         result = FeedSource(base_url=feed_url, categories=cats, backoff=Backoff(base=config.retry_base())).fetch()
@@ -711,8 +711,8 @@ def _emit_summary(title: str, table: str) -> None:
 class _Target:
     """Where the list is read from and where the proposal goes."""
 
-    def __init__(self, list_text: str, path: str, publisher) -> None:
-        self.list_text, self.path, self.publisher = list_text, path, publisher
+    def __init__(self, list_text: str, path: str, publisher, doc) -> None:
+        self.list_text, self.path, self.publisher, self.doc = list_text, path, publisher, doc
 
 
 def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:
@@ -737,7 +737,8 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
         list_text, shown_path = Path(list_path).read_bytes().decode("utf-8"), str(list_path)
     else:
         list_text, shown_path = github.read_list()[0], settings.list_path
-    refuse_half_written(parse_list(list_text, shown_path), shown_path)  # before anything is fetched
+    doc = parse_list(list_text, shown_path)
+    refuse_half_written(doc, shown_path)  # before anything is fetched
 
     open_pull = OpenPull()
     if github is not None:
@@ -758,7 +759,7 @@ def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, git
     else:
         publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
     publisher.open_pull = lambda: open_pull
-    return _Target(list_text, shown_path, publisher)
+    return _Target(list_text, shown_path, publisher, doc)
 
 
 def _resolve_mode(settings, list_path, repo, mode, git_repo):
@@ -800,7 +801,7 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
     list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
     state = _open_state(state_path, dry_run=mode == "dry-run")
     target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
-    ids = sorted({e.arxiv_id for e in parse_list(target.list_text).entries if e.arxiv_id})
+    ids = sorted({e.arxiv_id for e in target.doc.entries if e.arxiv_id})
     api = _api(api_url)
     papers = api.fetch_ids(ids, progress=_Progress())
     today = datetime.now(UTC).date()

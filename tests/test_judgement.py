@@ -142,3 +142,24 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
     with sqlite3.connect(state) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 2
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+
+
+def test_a_model_of_its_own_keeps_a_sample_and_retrains_offline_on_a_grown_list(tmp_path):
+    """`train --negatives` writes the model's own hashed sample, so a scan retrains offline when the list grows."""
+    from mimwatch.classify.workflow import train_from_files
+
+    from .test_classify import CORPUS, LIST, POOL
+
+    train_from_files(LIST, tmp_path / "mine", [CORPUS], [POOL])
+    sample = load_sample(tmp_path / "mine")
+    assert sample is not None and sample.counts.shape[0] == 90  # all 90 pool papers (under the 4,000 cap)
+    grown = small_changed_list()
+    model = model_for_list(load_model(tmp_path / "mine"), grown, tmp_path / "cache", sample, list, None)
+    assert "MIM for Robotics" in model.sections
+
+
+def test_too_few_negatives_keep_the_model_as_trained_instead_of_failing_the_scan(tmp_path, caplog):
+    base = load_model()
+    with caplog.at_level(logging.WARNING):
+        model = model_for_list(base, small_changed_list(), tmp_path, None, list, None)  # no sample, empty state
+    assert model is base and any("cannot retrain on this list" in r.getMessage() for r in caplog.records)

@@ -145,6 +145,9 @@ def training_set(
     )
 
 
+SAMPLE_FILE = "negatives.npz"  # a model's negative sample, beside its model.npz
+
+
 @dataclass(frozen=True)
 class NegativeSample:
     """Recent unlisted papers shipped with a model as hashed counts (no text), for offline retraining."""
@@ -154,6 +157,18 @@ class NegativeSample:
     authors: list[list[str]]  # author keys (surname and initial) of each paper
     title_authors: list[list[str]]
     version: str
+
+    @classmethod
+    def from_examples(cls, examples: Sequence[Example], version: str, title_only_share: float = 0.05) -> NegativeSample:
+        """Papers counted and hashed: no text is kept, only counts and author keys."""
+        title_rows = [e for e in examples if e.abstract and in_split(e.key, title_only_share, "title-only")]
+        return cls(
+            counts=counts([e.title for e in examples], [e.abstract for e in examples]),
+            title_counts=counts([e.title for e in title_rows], [""] * len(title_rows)),
+            authors=[[author_key(a) for a in e.authors] for e in examples],
+            title_authors=[[author_key(a) for a in e.authors] for e in title_rows],
+            version=version,
+        )
 
     def save(self, path: str | Path) -> None:
         import json

@@ -24,13 +24,12 @@ import scipy.sparse as sp
 
 from ..awesome.document import AwesomeList
 from ..awesome.model import normalise_title
-from .data import Example, NegativeSample, paper_key, training_set
+from .data import SAMPLE_FILE, Example, NegativeSample, paper_key, training_set
 from .features import author_key, counts
 from .model import Model, ModelError, TrainConfig, TrainingSet, train
 
 log = logging.getLogger(__name__)
 
-SAMPLE_FILE = "negatives.npz"
 
 Abstracts = Callable[[list[str]], dict[str, str]]  # arXiv ids -> abstracts (those it can find)
 
@@ -185,7 +184,11 @@ def model_for_list(
         "the list differs from the one the model was trained on (%s): training the model on this list "
         "(once; it is kept in %s for the next runs)", list_changes(base, doc).describe(), folder
     )
-    followed = follow_list(base, doc, abstracts, negatives(), sample)
+    try:
+        followed = follow_list(base, doc, abstracts, negatives(), sample)
+    except ModelError as exc:  # too few negatives: a model of its own without a sample, and a young state
+        log.warning("cannot retrain on this list (%s): scanning with the model as it was trained", exc)
+        return base
     try:
         followed.save(folder)
     except OSError as exc:  # a read-only home: the run goes on with the model in memory

@@ -233,9 +233,10 @@ class Model:
                 knn_weight=self.knn_weight, entries=self.entries, list_authors=dict(sorted(self.list_authors.items())),
             )  # fmt: skip
             (scratch / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            for extra in ("manifest.json", "MODEL_CARD.md", "pr_curve.png", "negatives.npz"):
-                if (folder / extra).is_file() and not (scratch / extra).exists():
-                    shutil.copy2(folder / extra, scratch / extra)
+            # The shipped negative sample is data beside the model and stays; a manifest, card or plot
+            # describes the model that was there and must not outlive it (the writer adds the new ones).
+            if (folder / "negatives.npz").is_file():
+                shutil.copy2(folder / "negatives.npz", scratch / "negatives.npz")
             old = folder.with_name(f".{folder.name}.old")
             if folder.exists():
                 shutil.rmtree(old, ignore_errors=True)

@@ -19,13 +19,24 @@ from ..fsutil import atomic_output
 from ..resources import shipped_dir
 from ..sources.files import iter_records
 from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores
-from .data import Example, in_split, load_corpus, paper_key, pool_examples, positives, training_set
+from .data import (
+    SAMPLE_FILE,
+    Example,
+    NegativeSample,
+    in_split,
+    load_corpus,
+    paper_key,
+    pool_examples,
+    positives,
+    training_set,
+)
 from .metrics import relevance_figures, section_figures, threshold_figures
 from .model import Model, ModelError, TrainConfig, TrainReport, train
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+SAMPLE_SIZE = 4000  # negatives kept beside a trained model, hashed, for retraining on a changed list
 
 
 def default_model_dir() -> Path:
@@ -68,6 +79,9 @@ def train_from_files(
     out = Path(out)
     model.save(out)
     write_manifest(out, list_path, doc, pos, negs, negatives, negative_share, split_salt, len(extra))
+    # A stable share of the negatives, hashed, beside the model: when the list grows, it retrains offline.
+    sample = [n for n in negs if in_split(n.key, SAMPLE_SIZE / max(len(negs), 1), "sample")][:SAMPLE_SIZE]
+    NegativeSample.from_examples(sample, f"{split_salt}-{len(sample)}").save(out / SAMPLE_FILE)
     return model, report
 
 
