@@ -29,6 +29,7 @@ from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, po
 from mimwatch.classify.follow import follow_list
 from mimwatch.classify.metrics import relevance_figures
 from mimwatch.classify.workflow import read_not_negatives
+from mimwatch.papers import title_key
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 MIM = SHARED / "awesome-mim"
@@ -52,7 +53,7 @@ def added_papers(start, end, corpus: dict[str, dict]) -> list[Example]:
         if key in known or key in seen or normalise_title(e.title) in known_titles or e.section is None:
             continue
         seen.add(key)
-        record = (corpus.get(e.arxiv_id) if e.arxiv_id else None) or corpus.get("title:" + normalise_title(e.title))
+        record = (corpus.get(e.arxiv_id) if e.arxiv_id else None) or corpus.get(title_key(e.title))
         out.append(Example(key=key, title=e.title, abstract=(record or {}).get("abstract") or "", section=e.section,
                            authors=tuple(e.authors)))  # fmt: skip
     return out
@@ -69,7 +70,7 @@ def main() -> int:
     every_list_paper = [e for d in lists.values() for e in d.entries]
     listed = [Example(key=paper_key(e.arxiv_id, e.title), title=e.title) for e in every_list_paper]
     pool = [e for e in pool_examples(pool_files, exclude=listed)
-            if e.key not in banned and "title:" + normalise_title(e.title) not in banned]  # fmt: skip
+            if e.key not in banned and title_key(e.title) not in banned]  # fmt: skip
     stream = [e for e in pool if in_split(e.key, 0.5, "rolling")]
     unseen = [e for e in pool if not in_split(e.key, 0.5, "rolling")]
     print(f"pool: {len(stream):,} stream papers (negatives), {len(unseen):,} unseen; {len(banned)} judged left out",

@@ -684,7 +684,7 @@ def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):
     return model_for_list(model, doc, config.model_cache_dir(), load_sample(model_dir), negatives, abstracts)
 
 
-def _open_state(state_path: Path | None, dry_run: bool, window: int = 30_000):
+def _open_state(state_path: Path | None, dry_run: bool, window: int | None = None):
     """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
     import atexit
     import shutil
@@ -697,7 +697,7 @@ def _open_state(state_path: Path | None, dry_run: bool, window: int = 30_000):
         scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         return State.snapshot(path, scratch)
-    return State(path, stream_window=window)
+    return State(path) if window is None else State(path, stream_window=window)
 
 
 def _emit_summary(title: str, table: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import MimwatchError
 from .sources.feed import DEFAULT_CATEGORIES
+from .state import STREAM_WINDOW
 
 
 class ConfigError(MimwatchError):
@@ -22,7 +23,7 @@ class Settings:
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
-    stream_window: int = 30_000  # recent papers the state keeps for retraining (negatives)
+    stream_window: int = STREAM_WINDOW  # recent papers the state keeps for retraining (negatives)
     exclude: list[str] = field(default_factory=lambda: [])  # phrases that rule a paper out (title or abstract)
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
     schedule: str = "30 0 * * mon,tue,wed,thu,fri"  # cron, in `timezone`: after the feed's midnight rebuild

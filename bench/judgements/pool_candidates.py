@@ -16,10 +16,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from mimwatch.awesome import load  # noqa: E402
-from mimwatch.awesome.model import normalise_title  # noqa: E402
 from mimwatch.classify.baselines import arxiv_sanity_scores  # noqa: E402
 from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, pool_examples, positives  # noqa: E402
 from mimwatch.classify.workflow import read_not_negatives, train_from_files  # noqa: E402
+from mimwatch.papers import title_key  # noqa: E402
 
 SHARED = HERE.parent.parent.parent / "shared" / "data"
 
@@ -39,7 +39,7 @@ def main() -> int:
         model, _ = train_from_files(dec, tmp, [abstracts], pool_files, 0.5, "judging", not_negatives=judged)
     pos = positives(load(dec), load_corpus([abstracts]))
     pool = [e for e in pool_examples(pool_files, exclude=pos) if not in_split(e.key, 0.5, "judging")]
-    unjudged = [e for e in pool if e.key not in judged and "title:" + normalise_title(e.title) not in judged]
+    unjudged = [e for e in pool if e.key not in judged and title_key(e.title) not in judged]
     scores = model.score([{"id": e.key, "title": e.title, "abstract": e.abstract, "authors": list(e.authors)}
                           for e in unjudged], explain=False)  # fmt: skip
     negatives = [e for e in pool_examples(pool_files, exclude=pos) if in_split(e.key, 0.5, "judging")]

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..awesome.document import AwesomeList
 from ..awesome.model import normalise_title
 from ..errors import MimwatchError
+from ..papers import title_key
 from ..sources.files import iter_records
 from .features import author_key, counts, document
 
@@ -37,7 +38,7 @@ class Example:
 
 
 def paper_key(arxiv_id: str | None, title: str) -> str:
-    return arxiv_id or "title:" + normalise_title(title)
+    return arxiv_id or title_key(title)
 
 
 def in_split(key: str, share: float, salt: str = "mimwatch") -> bool:
@@ -56,7 +57,7 @@ def load_corpus(paths: Iterable[str | Path]) -> dict[str, dict]:
             if arxiv_id:
                 index.setdefault(str(arxiv_id), record)
             if title:
-                index.setdefault("title:" + normalise_title(title), record)
+                index.setdefault(title_key(title), record)
     return index
 
 
@@ -71,7 +72,7 @@ def positives(doc: AwesomeList, corpus: dict[str, dict]) -> list[Example]:
             continue  # the list's own duplicates count once
         seen.add(key)
         record = (corpus.get(entry.arxiv_id) if entry.arxiv_id else None) or corpus.get(
-            "title:" + normalise_title(entry.title)
+            title_key(entry.title)
         )
         abstract = (record or {}).get("abstract") or ""
         if not abstract:

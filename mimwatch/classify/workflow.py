@@ -16,6 +16,7 @@ import numpy as np
 from ..awesome import load
 from ..awesome.model import normalise_title
 from ..fsutil import atomic_output
+from ..papers import title_key
 from ..resources import shipped_dir
 from ..sources.files import iter_records
 from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores
@@ -86,7 +87,7 @@ def train_from_files(
 
 
 def _is_banned(example: Example, banned: set[str]) -> bool:
-    return example.key in banned or "title:" + normalise_title(example.title) in banned
+    return example.key in banned or title_key(example.title) in banned
 
 
 def write_manifest(out, list_path, doc, pos, negs, negative_files, share, salt, rejected) -> None:
@@ -119,7 +120,7 @@ def read_not_negatives(paths: Iterable[str | Path]) -> set[str]:
             if record.get("id"):
                 keys.add(str(record["id"]))
             if record.get("title"):
-                keys.add("title:" + normalise_title(record["title"]))
+                keys.add(title_key(record["title"]))
     return keys
 
 
