@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mimwatch.awesome import load
 from mimwatch.classify.data import load_corpus, positives
-from mimwatch.classify.workflow import evaluate, read_labels, read_manifest, read_not_negatives, train_from_files
+from mimwatch.classify.tasks import evaluate, read_labels, read_manifest, read_not_negatives, train_from_files
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 POOL = sorted((SHARED / "arxiv").glob("*.jsonl.gz"))

@@ -23,13 +23,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mimwatch.awesome import load
-from mimwatch.awesome.model import normalise_title
 from mimwatch.classify.baselines import arxiv_sanity_scores, keyword_scores, section_svm_top3
 from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, pool_examples
 from mimwatch.classify.follow import follow_list
 from mimwatch.classify.metrics import relevance_figures
-from mimwatch.classify.workflow import read_not_negatives
-from mimwatch.papers import title_key
+from mimwatch.classify.tasks import read_not_negatives
+from mimwatch.papers import normalise_title, title_key
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 MIM = SHARED / "awesome-mim"

@@ -23,7 +23,7 @@ shared = Path(sys.argv[2])
 out = {}
 if step == "classify":
     began = time.perf_counter()
-    from mimwatch.classify.workflow import load_model
+    from mimwatch.classify.tasks import load_model
     out["import_s"] = time.perf_counter() - began
     began = time.perf_counter()
     model = load_model()
@@ -37,7 +37,7 @@ if step == "classify":
     model.score(papers, explain=False)
     out["classify_no_explain_per_s"] = len(papers) / (time.perf_counter() - began)
     import io, os
-    from mimwatch.classify.workflow import classify_file
+    from mimwatch.classify.tasks import classify_file
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
         handle.writelines(json.dumps(p) + "\n" for p in papers)
     began = time.perf_counter()
@@ -46,7 +46,7 @@ if step == "classify":
     out["workers"] = min(os.cpu_count() or 1, 4)
     os.unlink(handle.name)
 elif step == "train":
-    from mimwatch.classify.workflow import train_from_files
+    from mimwatch.classify.tasks import train_from_files
     pool = sorted((shared / "arxiv").glob("*.jsonl.gz"))
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
@@ -57,7 +57,7 @@ elif step == "retrain":
     from mimwatch.awesome import load
     from mimwatch.classify.data import load_corpus, pool_examples
     from mimwatch.classify.follow import follow_list, load_sample
-    from mimwatch.classify.workflow import default_model_dir, load_model
+    from mimwatch.classify.tasks import default_model_dir, load_model
     base, sample = load_model(), load_sample(default_model_dir())
     may = load(shared / "awesome-mim" / "README-2023-05-25.md")
     corpus = load_corpus([shared / "awesome-mim" / "abstracts.jsonl"])

@@ -15,7 +15,7 @@ import quality
 
 from mimwatch.classify.card import write_model_card
 from mimwatch.classify.data import SAMPLE_FILE, Example, NegativeSample, pool_examples
-from mimwatch.classify.workflow import SAMPLE_SIZE, environment, read_manifest, read_not_negatives, train_from_files
+from mimwatch.classify.tasks import SAMPLE_SIZE, environment, read_manifest, read_not_negatives, train_from_files
 from mimwatch.sources.files import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,22 +11,24 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from . import app
+
 from . import __version__, config
 from .awesome import load, render
-from .awesome import parse as parse_list
 from .awesome.lint import fix as fix_list
 from .awesome.lint import lint as lint_list
-from .awesome.lint import refuse_half_written
-from .errors import MimwatchError
+from .errors import MimwatchError, UsageProblem
 from .fsutil import atomic_output, write_atomic
-from .records import enriched_record, list_style, write_jsonl
-from .sources import DEFAULT_CATEGORIES, ApiSource, FeedSource, read_source_file
-from .sources.api import DEFAULT_API_URL, PageCache
+from .records import enriched_record, write_jsonl
+from .settings import load_settings
+from .sources import DEFAULT_CATEGORIES
+from .sources.api import DEFAULT_API_URL
 from .sources.feed import DEFAULT_FEED_URL
-from .sources.retry import Backoff
 
 log = logging.getLogger("mimwatch")
 
@@ -39,6 +41,8 @@ class MimwatchGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except UsageProblem as exc:
+            raise click.UsageError(str(exc), ctx) from exc
         except MimwatchError as exc:
             raise click.ClickException(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:  # a full disk or a locked state file: no traceback either
@@ -117,16 +121,6 @@ def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:
         sys.exit(1)
 
 
-def _is_arxiv_id(text: str) -> bool:
-    from .awesome.model import split_arxiv_id
-
-    try:
-        split_arxiv_id(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _split_values(values: tuple[str, ...]) -> list[str]:
     return [v for value in values for v in value.replace(",", " ").split() if v]
 
@@ -203,31 +197,18 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
 
         mimwatch fetch --since 2023-06-01 --until 2023-06-07 -o june.jsonl
     """
-    modes = [bool(since), bool(ids), use_feed, source_file is not None]
-    if sum(modes) != 1:
-        raise click.UsageError("give exactly one of --since, --ids, --feed or --source")
-    if until and not since:
-        raise click.UsageError("--until goes with --since")
-    if since and until and since > until:
-        raise click.UsageError(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}")
-    if bad := [i for i in _split_values(ids) if not _is_arxiv_id(i)]:
-        raise click.UsageError(f"--ids: not arXiv ids: {', '.join(bad[:5])} (expected e.g. 2111.06377 or 2111.06377v2)")
-    cats = _split_values((categories,))
-    style = list_style(load(list_path)) if list_path else {}
+    from . import app
+
+    style = load(list_path).venue_style() if list_path else {}
     progress = _Progress()
-    if since:
-        cache = None if no_cache else PageCache(config.cache_path())
-        papers = _api(api_url, cache).search(since.date(), until.date() if until else None, cats, progress=progress)
-    elif ids:
-        papers = _api(api_url).fetch_ids(_split_values(ids), progress=progress)
-    else:
-        result = FeedSource(base_url=feed_url, categories=cats).fetch() if use_feed else read_source_file(source_file)
-        if not result.announced:
-            click.echo(
-                f"nothing announced yet in {result.origin} (weekend, holiday or before 20:00 US Eastern)",
-                err=True,
-            )
-        papers = [*result.papers, *result.updates]
+    result = app.fetch(
+        since=since.date() if since else None, until=until.date() if until else None, ids=_split_values(ids),
+        use_feed=use_feed, source_file=source_file, categories=_split_values((categories,)), api_url=api_url,
+        feed_url=feed_url, use_cache=not no_cache, progress=progress,
+    )  # fmt: skip
+    if not result.announced:
+        click.echo(f"nothing announced yet in {result.origin} (weekend, holiday or before 20:00 US Eastern)", err=True)
+    papers = [*result.papers, *result.updates]
     records = (enriched_record(p, style) for p in papers)
     if output == "-":
         count = write_jsonl(records, sys.stdout)
@@ -309,56 +290,25 @@ def train(list_path, corpus, negatives, out, negative_share, candidates_per_1000
 
         mimwatch train --list README.md --corpus abstracts.jsonl --negatives pool.jsonl.gz --out models/mine
     """
-    from .classify.card import write_model_card
-    from .classify.model import TrainConfig
-    from .classify.workflow import environment, load_model, read_manifest, train_from_files
-    from .settings import load_settings
+    from . import app
 
     settings = load_settings(config_path)
     list_path = list_path or (Path(settings.list) if settings.list else None)
     if not negatives:
-        from .classify.follow import list_changes
-        from .classify.workflow import default_model_dir
-
         if list_path is None:
             raise click.UsageError("give --list PATH (or `list` in the settings file)")
-        doc = load(list_path)
-        model = load_model(settings.model)
-        changes = list_changes(model, doc)
-        if not changes.any:
-            click.echo(f"the model already knows every entry and section of {list_path}")
-            return
         api_url = os.environ.get("MIMWATCH_ARXIV_API_URL", DEFAULT_API_URL)
-        state = _open_state(None, dry_run=not config.state_path().exists())
-        followed = _model_for_list(model, Path(settings.model or default_model_dir()), doc, state,
-                                   _api(api_url, attempts=2).fetch_ids, corpus)  # fmt: skip
-        if out:
-            followed.save(out)
-        where = out or f"the model cache ({config.model_cache_dir()})"
-        click.echo(f"trained the model on {list_path} ({changes.describe()}); wrote {where}")
+        followed = app.follow(settings, list_path, corpus, app.Endpoints(api_url=api_url), out)
+        if followed.model is None:
+            click.echo(f"the model already knows every entry and section of {list_path}")
+        else:
+            where = out or f"the model cache ({config.model_cache_dir()})"
+            click.echo(f"trained the model on {list_path} ({followed.changes.describe()}); wrote {where}")
         return
     if list_path is None or out is None:
         raise click.UsageError("training with --negatives needs --list and --out")
-
-    rejected = []
-    if feedback and config.state_path().exists():
-        from .classify.workflow import rejected_examples
-        from .state import State
-
-        rejected = rejected_examples(State(config.state_path()))
-    from .classify.workflow import read_not_negatives
-
-    model, report = train_from_files(
-        list_path,
-        out,
-        corpus,
-        negatives,
-        negative_share,
-        config=TrainConfig(candidates_per_1000=candidates_per_1000),
-        rejected=rejected,
-        not_negatives=read_not_negatives(not_negatives),
-    )
-    write_model_card(out, model, report, read_manifest(out), environment())
+    model, report = app.train_on_pool(list_path, out, corpus, negatives, negative_share, candidates_per_1000,
+                                      feedback=feedback, not_negatives=not_negatives)  # fmt: skip
     click.echo(
         f"trained on {report.positives} list entries and {report.negatives:,} pool papers; "
         f"held-out AP {report.oof_average_precision:.3f}, threshold {model.threshold:.4f} "
@@ -395,7 +345,7 @@ def classify(model_dir, input_path, output):
 
         mimwatch fetch --since 2024-05-01 -o may.jsonl && mimwatch classify --input may.jsonl -o scores.jsonl
     """
-    from .classify.workflow import classify_file, load_model, write_output
+    from .classify.tasks import classify_file, load_model, write_output
 
     model = load_model(model_dir)
     counted: list[int] = []
@@ -455,8 +405,8 @@ def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size, not_ne
         mimwatch evaluate --model /tmp/may --labels dev.jsonl --pool pool.jsonl.gz --list README.md
     """
     from .classify.data import load_corpus, positives
-    from .classify.workflow import evaluate as run_evaluation
-    from .classify.workflow import load_model, read_labels, read_manifest, read_not_negatives
+    from .classify.tasks import evaluate as run_evaluation
+    from .classify.tasks import load_model, read_labels, read_manifest, read_not_negatives
 
     model = load_model(model_dir)
     manifest = read_manifest(model_dir) if model_dir else read_manifest(_default_model_dir())
@@ -467,7 +417,7 @@ def evaluate(model_dir, labels, pool_paths, list_path, corpus, pool_size, not_ne
 
 
 def _default_model_dir() -> Path:
-    from .classify.workflow import default_model_dir
+    from .classify.tasks import default_model_dir
 
     return default_model_dir()
 
@@ -502,22 +452,14 @@ def corpus_build(list_path, out, api_url):
 
         mimwatch corpus build --list README.md --out corpus.jsonl.gz
     """
-    import gzip
+    from . import app
 
-    doc = load(list_path)
-    ids = sorted({e.arxiv_id for e in doc.entries if e.arxiv_id})
-    missing = len({e.title for e in doc.entries if not e.arxiv_id})
     progress = _Progress()
-    papers = _api(api_url).fetch_ids(ids, progress=progress)
+    built = app.build_corpus(list_path, out, api_url, progress)
     progress.close()
-    opener = gzip.open if str(out).endswith(".gz") else open
-    tmp = Path(out).with_name(Path(out).name + ".tmp")
-    with opener(tmp, "wt", encoding="utf-8") as handle:
-        write_jsonl((p.to_record() for p in papers), handle)
-    tmp.replace(out)
     click.echo(
-        f"wrote {len(papers)} abstract(s) of {len(ids)} arXiv entries to {out}; "
-        f"{missing} entries have no arXiv link (title-only)",
+        f"wrote {built.written} abstract(s) of {built.arxiv_entries} arXiv entries to {out}; "
+        f"{built.title_only} entries have no arXiv link (title-only)",
         err=True,
     )
 
@@ -600,104 +542,26 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
 
         GITHUB_TOKEN=… mimwatch scan --repo OWNER/NAME --open-pr
     """
-    from datetime import UTC, datetime, timedelta
-
-    from .classify.workflow import load_model
-    from .pipeline import scan as run_scan
-    from .settings import load_settings
+    from . import app
 
     settings = load_settings(config_path)
-    list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
-    state = _open_state(state_path, dry_run=mode == "dry-run", window=settings.stream_window)
-    model = load_model(model_dir or settings.model)
-    today = datetime.now(UTC).date()
-
-    target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
-    list_text = target.list_text
-
-    source = source_opt or ("api" if since else "rss")
-    cats = _split_values((categories,)) if categories else settings.categories
-    online = source in ("rss", "api")
-    from .classify.workflow import default_model_dir
-
-    fetch = _api(api_url, attempts=2).fetch_ids if online else None
-    model = _model_for_list(model, Path(model_dir or settings.model or default_model_dir()), target.doc, state,
-                            fetch)  # fmt: skip
-    window_since = window_until = None
-    if source == "rss":
-        result = FeedSource(base_url=feed_url, categories=cats, backoff=Backoff(base=config.retry_base())).fetch()
-    elif source == "api":
-        window_since = since.date() if since else (state.last_successful_until() or today - timedelta(days=1))
-        window_until = until.date() if until else today
-        if window_since > window_until:
-            raise click.UsageError(f"--since {window_since} is after --until {window_until}")
-        api = _api(api_url, PageCache(config.cache_path()))
-        papers = list(api.search(window_since, window_until, cats, progress=_Progress()))
-        from .sources.feed import FeedResult
-
-        result = FeedResult(papers=tuple(papers), updates=(), announced=True, date=window_until, origin=api_url)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise click.UsageError(f"--source must be rss, api or an existing file, not {source!r}")
-        result = read_source_file(path)
-
-    summary = run_scan(
-        result=result, list_text=list_text, list_path=target.path, model=model, state=state,
-        publisher=target.publisher,
-        day=result.date or today,
-        threshold=threshold if threshold is not None else settings.threshold,
-        max_candidates=max_candidates or settings.max_candidates, exclude=exclude or settings.exclude,
-        since=window_since, until=window_until, source=source, record=mode != "dry-run",
-        fetch_ids=_api(api_url).fetch_ids if online else None,
-    )  # fmt: skip
+    target = app.Target.resolve(settings, list_path, repo, mode, git_repo)
+    options = _scan_options(since, until, source_opt, threshold, max_candidates, exclude, categories)
+    endpoints = app.Endpoints(api_url, feed_url, github_url, token or "", state_path, model_dir)
+    progress = _Progress()
+    summary = app.scan(settings, target, options, endpoints, out=sys.stdout, progress=progress)
+    progress.close()
     _emit_summary("mimwatch scan", summary.table())
 
 
-def _model_for_list(model, model_dir: Path, doc, state, fetch_ids, corpus=()):
-    """The model trained on the list as it is now: `model` if it knows the list, else retrained (or from the
-    cache); abstracts of new entries from `corpus`, then the state's cache, then arXiv by id (`fetch_ids`)."""
-    from .classify.data import load_corpus
-    from .classify.follow import load_sample, model_for_list, stream_examples
-    from .errors import SourceError
+def _scan_options(since, until, source, threshold, max_candidates, exclude, categories) -> app.ScanOptions:
+    from . import app
 
-    known = load_corpus(corpus) if corpus else {}
-
-    def abstracts(ids: list[str]) -> dict[str, str]:
-        found = {i: known[i]["abstract"] for i in ids if known.get(i, {}).get("abstract")}
-        cached = state.cached_abstracts([i for i in ids if i not in found])
-        found |= {i: r["abstract"] for i, r in cached.items() if r.get("abstract")}
-        missing = [i for i in ids if i not in found]
-        if missing and fetch_ids is not None:
-            try:
-                papers = fetch_ids(missing)
-            except SourceError as exc:
-                log.warning("cannot fetch the abstracts of new list entries (%s): their titles are used", exc)
-                papers = []
-            state.cache_abstracts(p.to_record() for p in papers)
-            found |= {p.id: p.abstract for p in papers if p.abstract}
-        return found
-
-    def negatives():  # read only when the model is retrained
-        return stream_examples(state.stream_negatives())
-
-    return model_for_list(model, doc, config.model_cache_dir(), load_sample(model_dir), negatives, abstracts)
-
-
-def _open_state(state_path: Path | None, dry_run: bool, window: int | None = None):
-    """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
-    import atexit
-    import shutil
-    import tempfile
-
-    from .state import State
-
-    path = state_path or config.state_path()
-    if dry_run:
-        scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
-        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-        return State.snapshot(path, scratch)
-    return State(path) if window is None else State(path, stream_window=window)
+    return app.ScanOptions(
+        source=source, since=since.date() if since else None, until=until.date() if until else None,
+        threshold=threshold, max_candidates=max_candidates, exclude=tuple(exclude),
+        categories=tuple(_split_values((categories,))) if categories else (),
+    )  # fmt: skip
 
 
 def _emit_summary(title: str, table: str) -> None:
@@ -706,74 +570,6 @@ def _emit_summary(title: str, table: str) -> None:
     if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(f"## {title}\n\n```\n{table}\n```\n")
-
-
-class _Target:
-    """Where the list is read from and where the proposal goes."""
-
-    def __init__(self, list_text: str, path: str, publisher, doc) -> None:
-        self.list_text, self.path, self.publisher, self.doc = list_text, path, publisher, doc
-
-
-def _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url) -> _Target:
-    from .pipeline import OpenPull, Publisher, sync_feedback
-    from .publish.github import GitHubPublisher
-    from .publish.local import DryRunPublisher, LocalGitPublisher
-
-    github = None
-    if repo and (mode == "open-pr" or not list_path):
-        url = github_url or settings.github_url
-        delay = config.github_delay(url)
-        # With --list (a checkout of the repository, as in the Action), the list's path there is its path here.
-        in_repo = Path(list_path).as_posix() if list_path and not Path(list_path).is_absolute() else settings.list_path
-        github = GitHubPublisher(repo, token or "", in_repo, url, tuple(settings.labels),
-                                 settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
-    if git_repo:
-        local = LocalGitPublisher(git_repo, str(list_path or settings.list_path), settings.branch_prefix,
-                                  settings.git_identity)  # fmt: skip
-        list_text, shown_path = local.read_list(), local.list_path
-    elif list_path:
-        load(list_path)  # refuse an unreadable list before fetching anything
-        list_text, shown_path = Path(list_path).read_bytes().decode("utf-8"), str(list_path)
-    else:
-        list_text, shown_path = github.read_list()[0], settings.list_path
-    doc = parse_list(list_text, shown_path)
-    refuse_half_written(doc, shown_path)  # before anything is fetched
-
-    open_pull = OpenPull()
-    if github is not None:
-        pulls = github.bot_pulls(skip=state.reviewed_pulls())
-        learned = sync_feedback(pulls, state)
-        if learned:
-            log.info("learned from reviewed bot PRs: %s", learned)
-        mine = [p for p in pulls if p.state == "open"]
-        open_pull = OpenPull(ids=frozenset(i for p in mine for i in p.ids),
-                             updates=frozenset(i for p in mine for i in p.updates),
-                             triage=frozenset(i for p in mine for i in p.triage))  # fmt: skip
-
-    if mode == "dry-run":
-        dry = DryRunPublisher(sys.stdout, list_text)
-        publisher = Publisher(publish=dry.publish)
-    elif mode == "git":
-        publisher = Publisher(publish=local.publish)
-    else:
-        publisher = Publisher(publish=lambda proposal: github.publish(proposal).url)
-    publisher.open_pull = lambda: open_pull
-    return _Target(list_text, shown_path, publisher, doc)
-
-
-def _resolve_mode(settings, list_path, repo, mode, git_repo):
-    if git_repo and mode:
-        raise click.UsageError("--git-repo goes without --dry-run/--open-pr")
-    mode = "git" if git_repo else (mode or "dry-run")
-    repo = repo or settings.repo
-    if mode == "open-pr" and not repo:
-        raise click.UsageError("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
-    if list_path is None and settings.list and not repo:
-        list_path = Path(settings.list)
-    if not (list_path or repo or git_repo):
-        raise click.UsageError("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
-    return list_path, repo, mode
 
 
 @main.command()
@@ -790,34 +586,16 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
 
         mimwatch refresh --list README.md --dry-run
     """
-    from datetime import UTC, datetime
-
-    from .classify.workflow import load_model
-    from .pipeline import scan as run_scan
-    from .settings import load_settings
-    from .sources.feed import FeedResult
+    from . import app
 
     settings = load_settings(config_path)
-    list_path, repo, mode = _resolve_mode(settings, list_path, repo, mode, git_repo)
-    state = _open_state(state_path, dry_run=mode == "dry-run")
-    target = _prepare_target(settings, state, list_path, repo, mode, git_repo, token, github_url)
-    ids = sorted({e.arxiv_id for e in target.doc.entries if e.arxiv_id})
-    api = _api(api_url)
-    papers = api.fetch_ids(ids, progress=_Progress())
-    today = datetime.now(UTC).date()
-    result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=api_url)
-    summary = run_scan(
-        result=result, list_text=target.list_text, list_path=target.path, model=load_model(model_dir or settings.model),
-        state=state, publisher=target.publisher, day=today, source="refresh", record=mode != "dry-run",
-        fetch_ids=api.fetch_ids,
-    )  # fmt: skip
+    target = app.Target.resolve(settings, list_path, repo, mode, git_repo)
+    endpoints = app.Endpoints(api_url=api_url, github_url=github_url, token=token or "", state_path=state_path,
+                              model_dir=model_dir)  # fmt: skip
+    progress = _Progress()
+    summary = app.refresh(settings, target, endpoints, out=sys.stdout, progress=progress)
+    progress.close()
     _emit_summary("mimwatch refresh", summary.table())
-
-
-def _api(api_url: str, cache: PageCache | None = None, attempts: int = Backoff.attempts) -> ApiSource:
-    """The arXiv API source, paced for arxiv.org (see config.request_delay), with the configured backoff."""
-    backoff = Backoff(base=config.retry_base(), attempts=attempts)
-    return ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
 
 
 @main.command()
@@ -838,33 +616,58 @@ def schedule(cron, timezone, config_path, scan_args):
         mimwatch schedule -- --repo OWNER/NAME --open-pr
     """
     from .schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, build_scheduler, check_schedule, run_forever
-    from .settings import load_settings
 
     settings = load_settings(config_path)
-    args = ["scan", *(["--config", str(config_path)] if config_path else []), *scan_args]
     cron = cron or settings.schedule or DEFAULT_CRON
     timezone = timezone or settings.timezone or DEFAULT_TIMEZONE
-    # Everything a run needs is checked now (exit 2), not at 20:30 on every scheduled day.
+    # Everything a run needs is checked now (exit 2), not at 00:30 on every scheduled day.
     try:
         check_schedule(cron, timezone)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    args = [*(["--config", str(config_path)] if config_path else []), *scan_args]
     try:
-        with scan.make_context("scan", list(args[1:])) as scan_ctx:  # parses, validates, runs nothing
+        with scan.make_context("scan", args) as scan_ctx:  # parses and validates; runs nothing
             p = scan_ctx.params
-            _resolve_mode(load_settings(p["config_path"]), p["list_path"], p["repo"], p["mode"], p["git_repo"])
-    except click.UsageError as exc:
-        raise click.UsageError(f"the scan options after --: {exc.format_message()}") from exc
+        run = _ScheduledScan(p)
+        run.target(), run.options.check()
+    except (click.UsageError, UsageProblem) as exc:
+        message = exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
+        raise click.UsageError(f"the scan options after --: {message}") from exc
 
-    def job() -> None:
-        try:
-            main.main(args, standalone_mode=False)
-        except click.ClickException as exc:
-            log.error("scan failed: %s", exc.format_message())
-
-    scheduler = build_scheduler(job, cron, timezone)
+    scheduler = build_scheduler(run, cron, timezone)
     click.echo(f"mimwatch schedule: `{cron}` ({timezone}); Ctrl-C to stop", err=True)
     run_forever(scheduler)
+
+
+class _ScheduledScan:
+    """One scheduled run of `app.scan` with the options given after `--`; the settings file is read again
+    before each run, so a maintainer's edit of it counts from the next run on."""
+
+    def __init__(self, params: dict) -> None:
+        from . import app
+
+        self.params = params
+        self.options = _scan_options(params["since"], params["until"], params["source_opt"], params["threshold"],
+                                     params["max_candidates"], params["exclude"], params["categories"])  # fmt: skip
+        self.endpoints = app.Endpoints(params["api_url"], params["feed_url"], params["github_url"],
+                                       params["token"] or "", params["state_path"], params["model_dir"])  # fmt: skip
+
+    def target(self) -> app.Target:
+        from . import app
+
+        p = self.params
+        return app.Target.resolve(load_settings(p["config_path"]), p["list_path"], p["repo"], p["mode"], p["git_repo"])
+
+    def __call__(self) -> None:
+        from . import app
+
+        try:
+            summary = app.scan(load_settings(self.params["config_path"]), self.target(), self.options, self.endpoints)
+        except (MimwatchError, OSError, sqlite3.Error) as exc:
+            log.error("scan failed: %s", exc)
+            return
+        _emit_summary("mimwatch scan", summary.table())
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@ A false code link is worse than none: a link is taken only when it is clearly th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .papers import Paper
-from .venues import venue_or_preprint
+from .venues import Venue, venue_or_preprint
 
 _HOSTED_REPO = re.compile(
     r"(?:https?://)?(?:www\.)?(?P<host>github\.com|gitlab\.com|huggingface\.co)/"
@@ -41,20 +40,20 @@ _ABBREVIATION = re.compile(r"^(?P<name>[^\s:]+(?:\s+(?:v\d+(?:\.\d+)*|\d+(?:\.\d
 
 @dataclass(frozen=True)
 class Enrichment:
-    venue: str | None  # the tag, e.g. CVPR'2023 or ArXiv'2024
+    venue: Venue | None  # where it is accepted, else ArXiv and the year of v1; None when no year is known
     code: str | None
     project: str | None
     abbreviation: str | None
 
 
-def enrich(paper: Paper, style: Mapping[str, str] | None = None) -> Enrichment:
-    """Venue, code, project and abbreviation for one paper; `style` spells venues as the target list does."""
+def enrich(paper: Paper) -> Enrichment:
+    """Venue, code, project and abbreviation for one paper; a list spells the venue its way (`Venue.spelled`)."""
     venue = venue_or_preprint(
         paper.comment, paper.journal_ref, paper.v1_year, paper.updated.year if paper.updated else None
     )
     texts = [paper.comment or "", paper.abstract]
     return Enrichment(
-        venue=venue.tag(style) if venue else None,
+        venue=venue,
         code=code_link(*texts),
         project=project_link(*texts),
         abbreviation=abbreviation(paper.title),

@@ -7,6 +7,10 @@ class MimwatchError(Exception):
     """Base class of every error mimwatch reports to its user."""
 
 
+class UsageProblem(MimwatchError):
+    """Options that do not go together; the CLI reports it as a usage error (exit 2)."""
+
+
 class ListFormatError(MimwatchError):
     """The awesome list cannot be read: names the file, the line and the offending text."""
 

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
@@ -29,12 +29,13 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
 
 
 @contextmanager
-def atomic_output(path: str | Path) -> Iterator[TextIO]:
-    """A text file that appears at `path` complete, or not at all if the block fails."""
+def atomic_output(path: str | Path, binary: bool = False) -> Iterator[Any]:
+    """A file (text, or bytes with `binary`) that appears at `path` complete, or not at all if the block fails."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with opened as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

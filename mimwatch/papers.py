@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from .awesome.model import split_arxiv_id
+from .markdown import unescape_markdown
 
+# New-style ids (2111.06377, 2111.06377v2) and old-style ones (cs/0601001, math.AG/0601001v1).
+_ARXIV_URL_RE = re.compile(
+    r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?(?:\.pdf)?",
+    re.IGNORECASE,
+)
+_ARXIV_ID_RE = re.compile(r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v(?P<v>\d+))?$", re.I)
 _SPACE_RE = re.compile(r"\s+")
 # Control characters (NUL and the rest of C0/C1 but whitespace) and the bidi controls U+202A–U+202E,
 # U+2066–U+2069 that can make text in a list or a PR read other than it is.
@@ -20,10 +27,32 @@ def clean_text(text: str | None) -> str:
     return _SPACE_RE.sub(" ", _UNSAFE_RE.sub("", text or "")).strip()
 
 
+def arxiv_id_from_url(url: str | None) -> str | None:
+    """The version-less arXiv id a link points to (`abs/`, `pdf/`, `.pdf`, `v2` forms), or None."""
+    if not url:
+        return None
+    m = _ARXIV_URL_RE.search(url)
+    return m.group("id") if m else None
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Split `2305.01234v2` into (`2305.01234`, 2); raise ValueError for anything that is not an arXiv id."""
+    m = _ARXIV_ID_RE.match(raw.strip())
+    if not m:
+        raise ValueError(f"not an arXiv id: {raw!r}")
+    return m.group("id"), int(m.group("v")) if m.group("v") else None
+
+
+def normalise_title(title: str) -> str:
+    """Case-, accent-, punctuation- and space-insensitive form of a title, for matching."""
+    text = unicodedata.normalize("NFKD", unescape_markdown(title))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
 def title_key(title: str) -> str:
     """The key of a paper without an arXiv id (an OpenReview record): its normalised title."""
-    from .awesome.model import normalise_title
-
     return "title:" + normalise_title(title)
 
 

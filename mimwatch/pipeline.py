@@ -1,5 +1,15 @@
 """One scan: fetch → drop what is known → classify → enrich → insert into the list → publish → remember.
 
+`scan` runs the stages in order; each stage is a function of plain values that returns a small named result:
+
+    sort_arrivals   which fetched papers are new, listed already, excluded, or known from earlier runs
+    rank            the model's verdict on the new ones: relevant, writable, within --max-candidates
+    place           a relevant paper's entry and section (or triage)
+    find_updates    listed papers whose new version names a venue or a code link
+    carry           what the bot's open PR proposes, rebuilt so that a new proposal keeps it
+    (publish)       the proposal goes to the publisher
+    record          the run's decisions go to the state
+
 Collaborators (the papers, the model, the publisher, the state, the day) are passed in, so the same
 code runs in the Action, the daemon, a manual backfill and the tests.
 """
@@ -13,22 +23,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from .awesome import parse, render
 from .awesome.document import AwesomeList
-from .awesome.edit import add_entries, update_entry
+from .awesome.edit import add_entries
 from .awesome.lint import entry_problems, refuse_half_written
 from .awesome.model import Entry, Link
 from .classify.model import NEEDS_TRIAGE, Model, Score
-from .enrich import enrich
+from .enrich import Enrichment, enrich
 from .errors import MimwatchError, PublishError
 from .papers import Paper
-from .publish.proposal import Candidate, Proposal, Update
-from .records import list_style
+from .publish import Publisher
+from .publish.proposal import Candidate, OpenPull, Proposal, Update
 from .sources.feed import FeedResult
-from .state import PaperDecision, State
+from .state import History, PaperDecision, State
 from .venues import venue_family
 
 log = logging.getLogger(__name__)
+
+FetchIds = Callable[[list[str]], list[Paper]]  # the arXiv API source's fetch by id
 
 
 @dataclass
@@ -69,32 +80,86 @@ class ScanSummary:
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+class ListView:
+    """The list as one scan sees it: its parse, its venue spelling, and each paper's enrichment, made once."""
+
+    def __init__(self, doc: AwesomeList) -> None:
+        self.doc = doc
+        self.style = doc.venue_style()
+        self._enriched: dict[Paper, Enrichment] = {}
+
+    def enriched(self, paper: Paper) -> Enrichment:
+        if paper not in self._enriched:
+            self._enriched[paper] = enrich(paper)
+        return self._enriched[paper]
+
+    def venue_tag(self, paper: Paper) -> str | None:
+        """The paper's venue tag as this list spells it (`NIPS'2023`), or None."""
+        venue = self.enriched(paper).venue
+        return venue.tag(self.style) if venue else None
+
+    def listed(self, paper: Paper) -> Entry | None:
+        return self.doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors)
+
+
 @dataclass(frozen=True)
-class OpenPull:
-    """What the bot's open PR proposes (its body's markers). A new proposal rebuilds that PR, so it keeps them."""
-
-    ids: frozenset[str] = frozenset()
-    updates: frozenset[str] = frozenset()
-    triage: frozenset[str] = frozenset()
-
-    @property
-    def all(self) -> frozenset[str]:
-        return self.ids | self.updates | self.triage
+class Scored:
+    paper: Paper
+    score: Score
 
 
 @dataclass
-class Publisher:
-    """What the pipeline needs of a publisher: publish a proposal, return where it went."""
+class Arrivals:
+    """The fetched papers sorted out by `sort_arrivals`."""
 
-    publish: Callable[[Proposal], str]
-    open_pull: Callable[[], OpenPull] = OpenPull
+    fresh: list[Paper] = field(default_factory=list)  # new: for the model to judge
+    listed: list[Paper] = field(default_factory=list)  # in the list already: their new version may carry news
+    judged: list[Paper] = field(default_factory=list)  # every paper this run decides on: the state's stream
+    decisions: list[PaperDecision] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # reason → papers
+
+
+@dataclass
+class Ranking:
+    """The model's verdict on the fresh papers (`rank`)."""
+
+    chosen: list[Scored] = field(default_factory=list)  # relevant and writable, best first, within the limit
+    relevant: int = 0  # over the threshold (before holding back and deferring)
+    deferred: list[Scored] = field(default_factory=list)  # relevant, over --max-candidates: the next run's
+    decisions: list[PaperDecision] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Placement:
+    """Chosen papers as entries of a section, or left to triage (`place`)."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    triage: list[Candidate] = field(default_factory=list)
+    decisions: list[PaperDecision] = field(default_factory=list)
+
+
+@dataclass
+class Carried:
+    """What the bot's open PR proposes, rebuilt against today's list (`carry`)."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    triage: list[Candidate] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.candidates) + len(self.triage) + len(self.updates)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(x.paper.id for x in [*self.candidates, *self.triage, *self.updates])
 
 
 def scan(
     *,
     result: FeedResult,
-    list_text: str,
-    list_path: str,
+    doc: AwesomeList,
     model: Model,
     state: State,
     publisher: Publisher,
@@ -107,132 +172,182 @@ def scan(
     source: str = "",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     record: bool = True,
-    fetch_ids: Callable[[list[str]], list[Paper]] | None = None,
+    fetch_ids: FetchIds | None = None,
 ) -> ScanSummary:
-    """One scan of fetched papers against the list; `record=False` (a dry run) leaves the state untouched.
+    """One scan of fetched papers against the list (`doc`, parsed with its path); `record=False` (a dry run)
+    leaves the state untouched.
 
     `exclude`: phrases that rule a paper out (title or abstract, whole words, any case), before the model.
-    `fetch_ids`: the API source's fetch by id, for papers of the open bot PR that the state has not cached.
+    `fetch_ids`: the API source's fetch by id, for authors a saved source lacks and for papers of the open
+    bot PR that the state has not cached.
     """
     started = clock()
-    doc = parse(list_text, list_path)
+    list_path = doc.path or "README.md"
     refuse_half_written(doc, list_path)
-    style = list_style(doc)
+    view = ListView(doc)
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
     open_pull = publisher.open_pull()
-    in_open_prs = open_pull.all
-    excluded = exclusion_patterns(exclude)
     # Relevant papers an earlier run had no room for (over --max-candidates) join today's.
     deferred = {(p := Paper.from_record(r)).key: p for r in state.deferred_papers()}
     arrived = [*deferred.values(), *(p for p in result.papers if p.key not in deferred)]
-    earlier, reviewed = state.known(p.key for p in [*arrived, *result.updates])
+    history = state.history(p.key for p in [*arrived, *result.updates])
 
-    fresh: list[Paper] = []
-    judged: list[Paper] = []  # every paper this run decides on: the state's recent stream
-    listed: list[Paper] = []  # listed papers met again: their new version may carry a venue or code
-    decisions: list[PaperDecision] = []
-    seen: set[str] = set()
-    for paper in arrived:
-        reason = _known(paper, doc, in_open_prs, earlier, reviewed, seen, style)
-        seen.add(paper.key)
-        if reason:
-            summary.skipped[reason] += 1
-            if reason == "already in the list":
-                listed.append(paper)
-            continue
-        if phrase := _excluded_by(paper, excluded):
-            summary.skipped[f"excluded phrase {phrase!r}"] += 1
-            decisions.append(_decision(paper, None, None, "excluded"))  # checked again next run
-            judged.append(paper)
-            continue
-        fresh.append(paper)
-        judged.append(paper)
-    summary.new = len(fresh)
+    arrivals = sort_arrivals(arrived, view, open_pull, history, exclusion_patterns(exclude))
+    ranking = rank(arrivals.fresh, model, view, threshold, max_candidates, fetch_ids)
+    if record:  # deferred papers are judged again from the state's cache
+        state.cache_abstracts(s.paper.to_record() for s in ranking.deferred)
+    placement = place(ranking.chosen, view)
+    updates = find_updates([*result.updates, *arrivals.listed], view, open_pull.all, history)
 
-    scores = model.score([_record(p) for p in fresh])
-    cut = model.threshold if threshold is None else threshold
-    ranked = sorted(
-        ((p, s) for p, s in zip(fresh, scores, strict=True) if s.relevance >= cut), key=lambda ps: -ps[1].relevance
-    )
-    summary.relevant = len(ranked)
-    for paper, score in zip(fresh, scores, strict=True):
-        if score.relevance < cut:
-            decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
-    # Whatever the bot writes must pass its own lint: complete what can be fetched, hold back the rest.
-    ranked = _with_authors(ranked, fetch_ids)
-    writable = []
-    for paper, score in ranked:
-        if problem := _unwritable(paper, score, doc, style):
-            summary.skipped[f"held back: {problem}"] += 1
-            decisions.append(_decision(paper, score.relevance, None, "held"))  # judged again next run
-        else:
-            writable.append((paper, score))
-    ranked = writable
-    if len(ranked) > max_candidates:
-        # Not dropped: recorded (with their records cached) and judged again by the next run.
-        summary.deferred = len(ranked) - max_candidates
-        later = ranked[max_candidates:]
-        decisions.extend(_decision(p, s.relevance, None, "deferred") for p, s in later)
-        if record:
-            state.cache_abstracts(p.to_record() for p, _ in later)
-        ranked = ranked[:max_candidates]
+    summary.new, summary.relevant, summary.deferred = len(arrivals.fresh), ranking.relevant, len(ranking.deferred)
+    summary.proposed, summary.updates, summary.triage = len(placement.candidates), len(updates), len(placement.triage)
+    summary.skipped = arrivals.skipped + ranking.skipped
+    decisions = [*arrivals.decisions, *ranking.decisions, *placement.decisions]
+    decisions += [_decision(u.paper, None, u.entry.section, "update-proposed", u.venue_tag) for u in updates]
 
-    candidates, triage = [], []
-    for paper, score in ranked:
-        candidate = _candidate(paper, score, score.section, doc, style)
-        section = candidate.section
-        if section == NEEDS_TRIAGE:
-            triage.append(candidate)
-            decisions.append(_decision(paper, score.relevance, None, "triage"))
-        else:
-            candidates.append(candidate)
-            decisions.append(_decision(paper, score.relevance, section, "proposed", candidate.entry.venue_tag))
-
-    updates = _updates([*result.updates, *listed], doc, style, in_open_prs, reviewed, earlier)
-    for update in updates:
-        decisions.append(_decision(update.paper, None, update.entry.section, "update-proposed", update.venue))
-    summary.proposed, summary.updates, summary.triage = len(candidates), len(updates), len(triage)
-
-    if candidates or updates or triage:
+    if placement.candidates or placement.triage or updates:
         if record:  # before publishing: a run that dies after it can still rebuild the PR from the state
-            state.cache_abstracts(p.paper.to_record() for p in [*candidates, *triage, *updates])
-        kept = _carry(open_pull, doc, style, model, state, reviewed, fetch_ids, record)
-        summary.carried = sum(len(k) for k in kept)
-        new_candidates, new_updates = candidates, updates
-        candidates = sorted([*kept[0], *candidates], key=lambda c: -c.relevance)
-        triage = sorted([*kept[1], *triage], key=lambda c: -c.relevance)
-        updates = [*kept[2], *updates]
+            state.cache_abstracts(x.paper.to_record() for x in [*placement.candidates, *placement.triage, *updates])
+        carried = carry(open_pull, view, model, state, history, fetch_ids, record)
+        summary.carried = carried.count
         proposal = Proposal(
             day=day,
             list_path=list_path,
-            candidates=tuple(candidates),
-            updates=tuple(updates),
-            triage=tuple(triage),
-            edit=lambda text: apply_proposal(text, list_path, candidates, updates),
-            edit_new=lambda text: apply_proposal(text, list_path, new_candidates, new_updates),
+            candidates=tuple(sorted([*carried.candidates, *placement.candidates], key=lambda c: -c.relevance)),
+            updates=(*carried.updates, *updates),
+            triage=tuple(sorted([*carried.triage, *placement.triage], key=lambda c: -c.relevance)),
+            carried=carried.ids,
         )
         summary.published = publisher.publish(proposal)
-    if not record:
-        return summary
-    status = "ok" if result.announced else "not-announced"
-    state.record_run(
-        started=started, since=since, until=until if result.announced else None, source=source,
-        status=status, counts=summary.counts(), decisions=decisions, papers=[p.to_record() for p in judged],
-    )  # fmt: skip
+    if record:
+        record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source)
     return summary
 
 
-def _carry(
+def sort_arrivals(
+    arrived: Sequence[Paper],
+    view: ListView,
     open_pull: OpenPull,
-    doc: AwesomeList,
-    style: dict[str, str],
+    history: History,
+    excluded: list[tuple[str, re.Pattern]] = (),  # type: ignore[assignment]
+) -> Arrivals:
+    """Which fetched papers are new candidates, which are listed already, and why the others are skipped."""
+    out = Arrivals()
+    seen: set[str] = set()
+    for paper in arrived:
+        reason = _known(paper, view, open_pull.all, history, seen)
+        seen.add(paper.key)
+        if reason:
+            out.skipped[reason] += 1
+            if reason == "already in the list":
+                out.listed.append(paper)
+            continue
+        out.judged.append(paper)
+        if phrase := _excluded_by(paper, excluded):
+            out.skipped[f"excluded phrase {phrase!r}"] += 1
+            out.decisions.append(_decision(paper, None, None, "excluded"))  # checked again next run
+            continue
+        out.fresh.append(paper)
+    return out
+
+
+def rank(
+    fresh: Sequence[Paper],
+    model: Model,
+    view: ListView,
+    threshold: float | None = None,
+    max_candidates: int = 25,
+    fetch_ids: FetchIds | None = None,
+) -> Ranking:
+    """Score the fresh papers; keep the relevant ones whose entry passes the list's lint, best first; those
+    over `max_candidates` are deferred to the next run, never dropped."""
+    out = Ranking()
+    scores = model.score([_record(p) for p in fresh])
+    cut = model.threshold if threshold is None else threshold
+    relevant = []
+    for paper, score in zip(fresh, scores, strict=True):
+        if score.relevance >= cut:
+            relevant.append(Scored(paper, score))
+        else:
+            out.decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
+    relevant.sort(key=lambda s: -s.score.relevance)
+    out.relevant = len(relevant)
+    # Whatever the bot writes must pass its own lint: complete what can be fetched, hold back the rest.
+    writable = []
+    for scored in _with_authors(relevant, fetch_ids):
+        if problem := _unwritable(scored, view):
+            out.skipped[f"held back: {problem}"] += 1
+            out.decisions.append(_decision(scored.paper, scored.score.relevance, None, "held"))  # again next run
+        else:
+            writable.append(scored)
+    out.chosen, out.deferred = writable[:max_candidates], writable[max_candidates:]
+    out.decisions += [_decision(s.paper, s.score.relevance, None, "deferred") for s in out.deferred]
+    return out
+
+
+def place(chosen: Sequence[Scored], view: ListView) -> Placement:
+    """Each chosen paper as an entry of the model's section, or for triage when the model is unsure."""
+    out = Placement()
+    for scored in chosen:
+        paper, score = scored.paper, scored.score
+        candidate = _candidate(paper, score, score.section, view)
+        if candidate.section == NEEDS_TRIAGE:
+            out.triage.append(candidate)
+            out.decisions.append(_decision(paper, score.relevance, None, "triage"))
+        else:
+            out.candidates.append(candidate)
+            out.decisions.append(
+                _decision(paper, score.relevance, candidate.section, "proposed", candidate.entry.venue_tag)
+            )
+    return out
+
+
+def find_updates(
+    papers: Sequence[Paper],
+    view: ListView,
+    open_ids: frozenset[str] | set[str] = frozenset(),
+    history: History | None = None,
+    new_only: bool = True,
+) -> list[Update]:
+    """In-place updates for listed papers whose new version names a venue or a code link.
+
+    With `new_only`, an update an earlier run proposed already (same venue) is not proposed again (a local
+    branch has it; an open PR carries it).
+    """
+    history = history or History({}, {})
+    updates: dict[str, Update] = {}
+    for paper in papers:
+        entry = view.doc.find(arxiv_id=paper.id)
+        if entry is None or paper.id in open_ids or paper.id in updates:
+            continue
+        found = view.enriched(paper)
+        new_venue = None
+        listed_as_preprint = entry.venue is None or venue_family(entry.venue) == "arxiv"
+        if found.venue and not found.venue.is_preprint and listed_as_preprint:
+            spelled = found.venue.spelled(view.style)
+            new_venue = spelled if spelled.tag() != entry.venue_tag else None
+        new_code = found.code if found.code and not entry.code_url else None
+        new_tag = new_venue.tag() if new_venue else None
+        outcome = history.outcomes.get(paper.id)
+        if outcome and outcome.what == "rejected" and outcome.venue == new_tag:
+            continue  # the maintainers closed this very update before
+        if new_only and history.decisions.get(paper.id) == ("update-proposed", new_tag):
+            continue  # proposed by an earlier run, and nothing newer since
+        if new_venue or new_code:
+            updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
+    return list(updates.values())
+
+
+def carry(
+    open_pull: OpenPull,
+    view: ListView,
     model: Model,
     state: State,
-    reviewed: dict[str, tuple[str, str | None]],
-    fetch_ids: Callable[[list[str]], list[Paper]] | None,
+    history: History,
+    fetch_ids: FetchIds | None,
     record: bool,
-) -> tuple[list[Candidate], list[Candidate], list[Update]]:
+) -> Carried:
     """The open bot PR's candidates, triage papers and updates, rebuilt from the state's paper cache.
 
     Papers the list has meanwhile taken in are left out. Papers the cache lacks are fetched by id (and
@@ -241,7 +356,7 @@ def _carry(
     """
     wanted = sorted(open_pull.all)
     if not wanted:
-        return [], [], []
+        return Carried()
     cached = state.cached_abstracts(wanted)
     papers = {i: Paper.from_record(r) for i, r in cached.items() if "authors" in r}  # full records only
     missing = [i for i in wanted if i not in papers]
@@ -256,51 +371,52 @@ def _carry(
             raise PublishError(message + ": run online (`--source rss` or `api`) or with the earlier runs' state")
         log.warning("%s (dry run: shown without them)", message)
 
+    out = Carried()
     new = [p for i in sorted(open_pull.ids | open_pull.triage) if (p := papers.get(i)) is not None
-           and doc.find(arxiv_id=p.id, title=p.title, authors=p.authors) is None]  # fmt: skip
+           and view.listed(p) is None]  # fmt: skip
     scores = model.score([_record(p) for p in new])
     proposed = state.proposed_sections(p.id for p in new)
-    candidates, triage = [], []
     for paper, score in zip(new, scores, strict=True):
         # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
         section = proposed.get(paper.id, score.sections[0][0]) if paper.id in open_pull.ids else NEEDS_TRIAGE
-        candidate = _candidate(paper, score, section, doc, style)
-        (triage if candidate.section == NEEDS_TRIAGE else candidates).append(candidate)
+        candidate = _candidate(paper, score, section, view)
+        (out.triage if candidate.section == NEEDS_TRIAGE else out.candidates).append(candidate)
     listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
-    return candidates, triage, _updates(listed, doc, style, set(), reviewed)
+    out.updates = find_updates(listed, view, history=History({}, history.outcomes), new_only=False)
+    return out
 
 
-def _candidate(paper: Paper, score: Score, section: str, doc: AwesomeList, style: dict[str, str]) -> Candidate:
+def record_run(
+    state: State,
+    result: FeedResult,
+    summary: ScanSummary,
+    decisions: Sequence[PaperDecision],
+    judged: Sequence[Paper],
+    started: datetime,
+    since: date | None,
+    until: date | None,
+    source: str,
+) -> None:
+    """The run's decisions and the papers it judged go to the state, in one transaction."""
+    state.record_run(
+        started=started, since=since, until=until if result.announced else None, source=source,
+        status="ok" if result.announced else "not-announced", counts=summary.counts(), decisions=decisions,
+        papers=[p.to_record() for p in judged],
+    )  # fmt: skip
+
+
+def _candidate(paper: Paper, score: Score, section: str, view: ListView) -> Candidate:
     """The paper as a proposal for `section`; for triage when the list has no such section."""
     return Candidate(
         paper=paper,
-        entry=entry_for(paper, style),
-        section=section if section in doc.sections else NEEDS_TRIAGE,
+        entry=entry_for(paper, view.style, view.enriched(paper)),
+        section=section if section in view.doc.sections else NEEDS_TRIAGE,
         relevance=score.relevance,
         sections=tuple((n, p) for n, p in score.sections),
         terms=tuple(score.reasons["terms"]),
         nearest=tuple(bounded(n["title"], 120) for n in score.reasons["nearest"]),
         list_authors=tuple(bounded(a, 80) for a in score.reasons.get("list_authors", [])[:5]),
     )
-
-
-def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], updates: Sequence[Update]) -> str:
-    """The list text with the new entries (grouped by section) and the updates; skips what is already there."""
-    doc = parse(text, path)
-    by_section: dict[str, list[Entry]] = {}
-    for c in candidates:
-        if doc.find(arxiv_id=c.paper.id, title=c.paper.title, authors=c.paper.authors) is None:
-            by_section.setdefault(c.section, []).append(c.entry)
-    for section, entries in by_section.items():
-        if doc.heading(section) is not None:
-            doc = add_entries(doc, section, entries)
-    for u in updates:
-        current = doc.find(arxiv_id=u.paper.id)
-        if current is None:
-            continue
-        venue, year = _split_tag(u.venue) if u.venue else (None, None)
-        doc = update_entry(doc, current, venue=venue, year=year, code_url=u.code)
-    return render(doc)
 
 
 MAX_TITLE = 300  # characters of a title written to the list or the PR
@@ -316,16 +432,17 @@ def bounded(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def entry_for(paper: Paper, style: dict[str, str]) -> Entry:
-    """The list entry for a paper; every field bounded, so no record can blow up the list or the PR."""
-    found = enrich(paper, style)
-    venue, year = _split_tag(found.venue) if found.venue else (None, None)
+def entry_for(paper: Paper, style: dict[str, str], found: Enrichment | None = None) -> Entry:
+    """The list entry for a paper (venue spelled the list's way, `style`); every field bounded, so no record
+    can blow up the list or the PR. `found`: the paper's enrichment, when made already."""
+    found = found or enrich(paper)
+    venue = found.venue.spelled(style) if found.venue else None
     authors = paper.authors if len(paper.authors) <= MAX_AUTHORS else (*paper.authors[:MAX_AUTHORS], "et al")
     return Entry(
         title=bounded(paper.title, MAX_TITLE),
         authors=tuple(bounded(a, 80) for a in authors),
-        venue=venue,
-        year=year,
+        venue=venue.label if venue else None,
+        year=venue.year if venue else None,
         paper_url=paper.url,
         code_url=found.code if found.code and len(found.code) <= MAX_URL else None,
         abbreviation=found.abbreviation if found.abbreviation and len(found.abbreviation) <= 40 else None,
@@ -333,11 +450,9 @@ def entry_for(paper: Paper, style: dict[str, str]) -> Entry:
     )
 
 
-def _with_authors(
-    ranked: list[tuple[Paper, Score]], fetch_ids: Callable[[list[str]], list[Paper]] | None
-) -> list[tuple[Paper, Score]]:
+def _with_authors(ranked: list[Scored], fetch_ids: FetchIds | None) -> list[Scored]:
     """Papers without authors (some saved sources have none) completed from arXiv by id, when it can be asked."""
-    wanted = [p.id for p, _ in ranked if not p.authors and p.id]
+    wanted = [s.paper.id for s in ranked if not s.paper.authors and s.paper.id]
     if not wanted or fetch_ids is None:
         return ranked
     try:
@@ -345,20 +460,22 @@ def _with_authors(
     except MimwatchError as exc:
         log.warning("cannot fetch the authors of %d paper(s) (%s); they are held back", len(wanted), exc)
         return ranked
-    return [(p.with_(authors=fetched[p.id].authors) if p.id in fetched and not p.authors else p, s) for p, s in ranked]
+    return [Scored(s.paper.with_(authors=fetched[s.paper.id].authors), s.score)
+            if s.paper.id in fetched and not s.paper.authors else s for s in ranked]  # fmt: skip
 
 
-def _unwritable(paper: Paper, score: Score, doc: AwesomeList, style: dict[str, str]) -> str | None:
+def _unwritable(scored: Scored, view: ListView) -> str | None:
     """Why the paper's entry would not pass the list's own lint (no authors, no link…), or None.
 
     The reason is short and the same for every paper it fits (the summary counts papers per reason);
     the details go to the log.
     """
+    paper, score, doc = scored.paper, scored.score, view.doc
     section = score.sections[0][0] if score.sections and score.sections[0][0] in doc.sections else None
     section = section or next(iter(doc.sections), None)
     if section is None:
         return "the list has no section to hold it"
-    entry = entry_for(paper, style)
+    entry = entry_for(paper, view.style, view.enriched(paper))
     for reason, missing in (("no paper link", not entry.paper_url), ("no authors", not entry.authors),
                             ("no venue or year", not entry.venue_tag)):  # fmt: skip
         if missing:
@@ -376,73 +493,25 @@ def _unwritable(paper: Paper, score: Score, doc: AwesomeList, style: dict[str, s
     return None
 
 
-def _split_tag(tag: str) -> tuple[str, int]:
-    venue, _, year = tag.rpartition("'")
-    return venue, int(year)
-
-
-def _known(
-    paper: Paper,
-    doc: AwesomeList,
-    open_ids: set[str],
-    earlier: dict[str, tuple[str, str | None]],
-    reviewed: dict[str, tuple[str, str | None]],
-    seen: set[str],
-    style: dict[str, str],
-) -> str | None:
+def _known(paper: Paper, view: ListView, open_ids: frozenset[str], history: History, seen: set[str]) -> str | None:
     """Why a fetched paper is not a new candidate, or None when it is one."""
     if paper.key in seen:
         return "duplicate in this fetch"
-    if doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors) is not None:
+    if view.listed(paper) is not None:
         return "already in the list"
     if paper.key in open_ids:
         return "already in the open bot PR"
-    outcome = reviewed.get(paper.key)
-    if outcome and outcome[0] == "rejected":
+    outcome = history.outcomes.get(paper.key)
+    if outcome and outcome.what == "rejected":
         # Rejected papers stay rejected, unless a later version names a new venue.
-        if enrich(paper, style).venue == outcome[1] or outcome[1] is None:
+        if outcome.venue is None or view.venue_tag(paper) == outcome.venue:
             return "rejected by the maintainers"
-    elif outcome and outcome[0] == "accepted":
+    elif outcome and outcome.what == "accepted":
         return "accepted earlier"
-    previous = earlier.get(paper.key, (None, None))[0]
-    if previous in ("proposed", "irrelevant", "triage") and not (outcome and outcome[0] == "rejected"):
-        return f"seen before ({previous})"
+    previous = history.decisions.get(paper.key)
+    if previous and previous.what in ("proposed", "irrelevant", "triage") and not outcome:
+        return f"seen before ({previous.what})"
     return None
-
-
-def _updates(
-    papers: Sequence[Paper],
-    doc: AwesomeList,
-    style: dict[str, str],
-    open_ids: set[str],
-    reviewed: dict[str, tuple[str, str | None]],
-    earlier: dict[str, tuple[str, str | None]] | None = None,
-) -> list[Update]:
-    """In-place updates for listed papers whose new version names a venue or a code link.
-
-    `earlier`: the state's decisions; an update an earlier run proposed already (same venue) is not
-    proposed again (a local branch has it; an open PR carries it).
-    """
-    updates: dict[str, Update] = {}
-    for paper in papers:
-        entry = doc.find(arxiv_id=paper.id)
-        if entry is None or paper.id in open_ids or paper.id in updates:
-            continue
-        found = enrich(paper, style)
-        new_venue = None
-        accepted_now = found.venue and venue_family(found.venue.rpartition("'")[0]) != "arxiv"
-        listed_as_preprint = entry.venue is None or venue_family(entry.venue) == "arxiv"
-        if accepted_now and listed_as_preprint and found.venue != entry.venue_tag:
-            new_venue = found.venue
-        new_code = found.code if found.code and not entry.code_url else None
-        outcome = reviewed.get(paper.id)
-        if outcome and outcome[0] == "rejected" and outcome[1] == new_venue:
-            continue  # the maintainers closed this very update before
-        if earlier and earlier.get(paper.id) == ("update-proposed", new_venue):
-            continue  # proposed by an earlier run, and nothing newer since
-        if new_venue or new_code:
-            updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
-    return list(updates.values())
 
 
 def exclusion_patterns(phrases: Sequence[str]) -> list[tuple[str, re.Pattern]]:
@@ -456,7 +525,7 @@ def exclusion_patterns(phrases: Sequence[str]) -> list[tuple[str, re.Pattern]]:
     return patterns
 
 
-def _excluded_by(paper: Paper, patterns: list[tuple[str, re.Pattern]]) -> str | None:
+def _excluded_by(paper: Paper, patterns: Sequence[tuple[str, re.Pattern]]) -> str | None:
     """The first excluded phrase in the paper's title or abstract, or None."""
     text = f"{paper.title}\n{paper.abstract or ''}"
     return next((phrase for phrase, pattern in patterns if pattern.search(text)), None)
@@ -478,20 +547,3 @@ def _window(since: date | None, until: date | None, result: FeedResult) -> str:
     if result.date:
         return f"announced {result.date.isoformat()}"
     return result.origin
-
-
-def sync_feedback(pulls: Sequence, state: State) -> dict[str, int]:
-    """Learn from the bot's reviewed PRs: merged entries accepted, removed or closed ones rejected."""
-    outcomes: dict[str, tuple[str, str | None, int]] = {}
-    for pr in pulls:
-        if pr.state == "open":
-            continue
-        merged_doc = parse(pr.merged_list) if pr.state == "merged" and pr.merged_list else None
-        for paper_id in [*pr.ids, *pr.updates]:
-            if merged_doc is not None and merged_doc.find(arxiv_id=paper_id) is not None:
-                outcome = "accepted"
-            else:
-                outcome = "rejected"  # closed unmerged, or the maintainer removed the entry before merging
-            outcomes.setdefault(paper_id, (outcome, state.proposed_venue(paper_id), pr.number))
-    state.record_pulls(pulls, outcomes)
-    return dict(Counter(o for o, _, _ in outcomes.values()))

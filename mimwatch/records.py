@@ -6,21 +6,15 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from .awesome.document import AwesomeList
-from .awesome.lint import preferred_venue_spellings
 from .enrich import enrich
 from .papers import Paper
 
 
-def list_style(doc: AwesomeList | None) -> dict[str, str]:
-    """How a list spells each venue family (`neurips` → `NIPS`), so new entries match it."""
-    return preferred_venue_spellings(doc) if doc is not None else {}
-
-
 def enriched_record(paper: Paper, style: Mapping[str, str] | None = None) -> dict[str, Any]:
     record = paper.to_record()
-    found = enrich(paper, style)
-    record.update(venue=found.venue, code=found.code, project=found.project, abbreviation=found.abbreviation)
+    found = enrich(paper)
+    venue = found.venue.tag(style) if found.venue else None
+    record.update(venue=venue, code=found.code, project=found.project, abbreviation=found.abbreviation)
     return record
 
 

@@ -12,6 +12,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import MimwatchError
 from .papers import title_key
@@ -50,6 +51,22 @@ class PaperDecision:
     section: str | None
     decision: str  # proposed, irrelevant, triage, update-proposed, deferred, excluded
     venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
+
+
+class Mark(NamedTuple):
+    """What the state says of a paper: a scan's decision (proposed, irrelevant, …) or the maintainers' review
+    outcome (accepted, rejected), with the venue tag of that time."""
+
+    what: str
+    venue: str | None
+
+
+@dataclass(frozen=True)
+class History:
+    """The earlier decisions and review outcomes of the papers a run meets, read once for the whole run."""
+
+    decisions: dict[str, Mark]
+    outcomes: dict[str, Mark]
 
 
 class StateError(MimwatchError):
@@ -101,29 +118,20 @@ class State:
 
     # ---- questions -------------------------------------------------------------------------
 
-    def known(
-        self, ids: Iterable[str]
-    ) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, str | None]]]:
-        """Earlier (decision, venue) and review (outcome, venue) of these papers, read once for a whole run."""
+    def history(self, ids: Iterable[str]) -> History:
+        """Earlier decisions and review outcomes of these papers."""
         ids = list(dict.fromkeys(ids))
-        decisions: dict[str, tuple[str, str | None]] = {}
-        outcomes: dict[str, tuple[str, str | None]] = {}
         with closing(self._connect()) as db:
-            for paper_id, decision, venue in _by_ids(
-                db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids
-            ):
-                decisions[paper_id] = (decision, venue)
-            for paper_id, outcome, venue in _by_ids(
-                db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids
-            ):
-                outcomes[paper_id] = (outcome, venue)
-        return decisions, outcomes
+            decisions = _by_ids(db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids)
+            outcomes = _by_ids(db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids)
+            return History(decisions={i: Mark(d, v) for i, d, v in decisions},
+                           outcomes={i: Mark(o, v) for i, o, v in outcomes})  # fmt: skip
 
-    def outcome(self, paper_id: str) -> tuple[str, str | None] | None:
+    def outcome(self, paper_id: str) -> Mark | None:
         """(accepted|rejected, venue at the time) from the maintainers' review of a bot PR."""
         with closing(self._connect()) as db:
             row = db.execute("SELECT outcome, venue FROM outcomes WHERE id=?", (paper_id,)).fetchone()
-        return (row[0], row[1]) if row else None
+        return Mark(*row) if row else None
 
     def deferred_papers(self) -> list[dict]:
         """Cached records of relevant papers an earlier run left over (over its --max-candidates), best first."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import jinja2
 
-from .awesome.model import escape_markdown
+from .markdown import escape_markdown
 from .resources import shipped_dir
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Canonical spelling → patterns. Acronyms are matched case-sensitively (TIP, MM and ACL are also words).
 _VENUES: dict[str, tuple[str, ...]] = {
@@ -109,12 +109,23 @@ class Venue:
     year: int
     workshop: bool = False
 
+    @property
+    def label(self) -> str:
+        """The venue as a list writes it before the year: `CVPR`, `CVPR Workshop`."""
+        return f"{self.name} Workshop" if self.workshop else self.name
+
+    @property
+    def is_preprint(self) -> bool:
+        return venue_family(self.name) == "arxiv"
+
+    def spelled(self, style: Mapping[str, str] | None) -> Venue:
+        """The venue spelled as a list spells its family most often (`style`: family → spelling)."""
+        return replace(self, name=(style or {}).get(venue_family(self.name), self.name))
+
     def tag(self, style: Mapping[str, str] | None = None) -> str:
         """`CVPR'2023`, with the venue spelled as the list spells that venue family most often."""
-        name = (style or {}).get(venue_family(self.name), self.name)
-        if self.workshop:
-            name += " Workshop"
-        return f"{name}'{self.year}"
+        venue = self.spelled(style)
+        return f"{venue.label}'{venue.year}"
 
 
 def venue_family(venue: str) -> str:

@@ -53,7 +53,8 @@ def list_repo(httpserver, tmp_path):
 def _run(list_repo, install=False, **inputs):
     gh, workspace, temp, env = list_repo
     env = {k: v for k, v in env.items() if v}
-    clean = {**env, "PATH": os.environ["PATH"]}
+    # The session's model cache (a cache, not state): the list's retrained model is made once for all tests.
+    clean = {**env, "PATH": os.environ["PATH"], "MIMWATCH_MODEL_CACHE": os.environ["MIMWATCH_MODEL_CACHE"]}
     os.environ.pop("MIMWATCH_STATE", None)
     return run_action({"list-path": "docs/README.md", **inputs}, workspace=workspace, temp=temp, env=clean,
                       install=install)  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mimwatch.classify.model import NEEDS_TRIAGE, Model, ModelError
-from mimwatch.classify.workflow import default_model_dir, load_model, train_from_files
+from mimwatch.classify.tasks import default_model_dir, load_model, train_from_files
 from mimwatch.cli import main
 
 DATA = Path(__file__).parent / "data" / "classify"
@@ -190,7 +190,7 @@ def test_cached_title_char_ngrams_are_sklearns_char_wb_exactly():
 def test_a_large_file_is_scored_in_worker_processes_in_input_order(tiny_model, tmp_path):
     import io
 
-    from mimwatch.classify.workflow import classify_file
+    from mimwatch.classify.tasks import classify_file
 
     model = load_model(tiny_model)
     alone, together = io.StringIO(), io.StringIO()

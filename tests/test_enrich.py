@@ -82,9 +82,9 @@ def test_enrich_uses_the_lists_spelling_and_v1_year():
         comment="Accepted to NeurIPS 2023",
         published="2022-05-28",
     )
-    assert enrich(paper, style={"neurips": "NIPS"}).venue == "NIPS'2023"
+    assert enrich(paper).venue.tag({"neurips": "NIPS"}) == "NIPS'2023"
     preprint = paper.with_(comment="Submitted to NeurIPS 2023", published=None)
-    result = enrich(preprint, style={"arxiv": "arXiv"})
-    assert result.venue == "arXiv'2022"  # the year of v1, read from the id
+    result = enrich(preprint)
+    assert result.venue.tag({"arxiv": "arXiv"}) == "arXiv'2022"  # the year of v1, read from the id
     assert result.code == "https://github.com/enyac-group/supmae"
     assert result.abbreviation == "SupMAE"

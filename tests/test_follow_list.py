@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mimwatch.awesome import Entry, parse, render
 from mimwatch.awesome.edit import add_entries, add_section
 from mimwatch.classify.follow import list_changes, load_sample, model_for_list
-from mimwatch.classify.workflow import default_model_dir, load_model
+from mimwatch.classify.tasks import default_model_dir, load_model
 from mimwatch.cli import main
 
 from .conftest import MAY_LIST
@@ -101,7 +101,7 @@ def test_train_without_negatives_reads_the_corpus_then_fetches_only_whats_missin
 def test_rejected_papers_become_negatives(tmp_path):
     from datetime import datetime
 
-    from mimwatch.classify.workflow import read_manifest, rejected_examples, train_from_files
+    from mimwatch.classify.tasks import read_manifest, rejected_examples, train_from_files
     from mimwatch.state import PaperDecision, State
 
     from .test_classify import CORPUS, LIST, POOL
@@ -122,7 +122,7 @@ def test_rejected_papers_become_negatives(tmp_path):
             None,
         )
 
-    from mimwatch.pipeline import sync_feedback
+    from mimwatch.app import sync_feedback
 
     assert sync_feedback([Closed()], state) == {"rejected": 1}
     rejected = rejected_examples(state)
@@ -141,5 +141,5 @@ def test_state_reads_any_number_of_ids(tmp_path):
     state.cache_abstracts(records)
     wanted = [r["id"] for r in records] + ["2401.99999"]
     assert set(state.cached_abstracts(wanted)) == set(wanted[:-1])
-    decisions, outcomes = state.known(wanted)
-    assert decisions == {} and outcomes == {}
+    history = state.history(wanted)
+    assert history.decisions == {} and history.outcomes == {}

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from mimwatch.awesome import parse
 from mimwatch.cli import main
 from mimwatch.papers import Paper
-from mimwatch.pipeline import apply_proposal, entry_for
+from mimwatch.pipeline import entry_for
 from mimwatch.publish.proposal import Candidate, Proposal, Update
+from mimwatch.venues import Venue
 
 from .conftest import MAY_LIST
 
@@ -46,9 +47,9 @@ def hand_made_proposal() -> Proposal:
                   (("MIM for Transformers", 0.6),), ("positions",), ("MP3",)),
     )  # fmt: skip
     triage = (Candidate(odd, entry_for(odd, style), "needs triage", 0.31, (("Survey", 0.15), ("Audio", 0.12))),)
-    updates = (Update(supmae, listed, venue="AAAI'2024"),)
+    updates = (Update(supmae, listed, venue=Venue("AAAI", 2024)),)
     return Proposal(day=date(2024, 3, 5), list_path="README.md", candidates=candidates, updates=updates,
-                    triage=triage, edit=lambda t: apply_proposal(t, "README.md", candidates, updates))  # fmt: skip
+                    triage=triage)
 
 
 def test_pr_body_snapshot():

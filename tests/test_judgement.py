@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mimwatch.awesome import parse
 from mimwatch.classify.follow import list_fingerprint, load_sample, model_for_list, stream_examples
-from mimwatch.classify.workflow import default_model_dir, load_model
+from mimwatch.classify.tasks import default_model_dir, load_model
 from mimwatch.cli import main
 from mimwatch.state import PaperDecision, State
 
@@ -82,7 +82,7 @@ def test_the_state_keeps_a_window_of_judged_papers_as_negatives(tmp_path):
     class Closed:
         number, url, branch, ids, updates, state, merged_list = 1, "u", "mimwatch/x", ("2403.00007",), (), "closed", None
 
-    from mimwatch.pipeline import sync_feedback
+    from mimwatch.app import sync_feedback
 
     sync_feedback([Closed()], state)
     negatives = [r["id"] for r in state.stream_negatives()]
@@ -146,7 +146,7 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
 
 def test_a_model_of_its_own_keeps_a_sample_and_retrains_offline_on_a_grown_list(tmp_path):
     """`train --negatives` writes the model's own hashed sample, so a scan retrains offline when the list grows."""
-    from mimwatch.classify.workflow import train_from_files
+    from mimwatch.classify.tasks import train_from_files
 
     from .test_classify import CORPUS, LIST, POOL
 

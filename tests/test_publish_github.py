@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
+from mimwatch.app import sync_feedback
 from mimwatch.awesome import parse
 from mimwatch.awesome.model import Entry
 from mimwatch.errors import PublishError
 from mimwatch.papers import Paper
-from mimwatch.pipeline import apply_proposal, sync_feedback
 from mimwatch.publish.github import GitHubPublisher
-from mimwatch.publish.proposal import Candidate, Proposal, marker_ids
+from mimwatch.publish.proposal import Candidate, Proposal, apply_proposal, marker_ids
 from mimwatch.state import PaperDecision, State
 
 from .fakes.github_api import FakeGitHub
@@ -35,8 +35,7 @@ def candidate(arxiv_id: str, title: str, authors=("Bo Li",)) -> Candidate:
 
 
 def proposal(*candidates: Candidate, day=date(2024, 3, 5)) -> Proposal:
-    return Proposal(day=day, list_path="README.md", candidates=candidates,
-                    edit=lambda text: apply_proposal(text, "README.md", candidates, ()))  # fmt: skip
+    return Proposal(day=day, list_path="README.md", candidates=candidates)
 
 
 @pytest.fixture
@@ -60,7 +59,7 @@ def publisher(fake: FakeGitHub, **kwargs) -> GitHubPublisher:
 
 def test_first_pr(fake, caplog):
     caplog.set_level(logging.DEBUG)
-    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    result = publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
     assert result.created and result.number == 1 and result.branch == "mimwatch/2024-03-05"
     pr = fake.pulls[0]
     assert pr["head"]["ref"] == "mimwatch/2024-03-05" and pr["base"]["ref"] == "main"
@@ -77,8 +76,8 @@ def test_first_pr(fake, caplog):
 
 def test_rerun_updates_the_same_pr(fake):
     bot = publisher(fake)
-    bot.publish(proposal(candidate("2403.00001", "New Masked Paper")))
-    again = bot.publish(proposal(candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One"),
+    bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
+    again = bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One"),
                                  day=date(2024, 3, 6)))  # fmt: skip
     assert not again.created and again.number == 1 and len(fake.pulls) == 1
     assert marker_ids(fake.pulls[0]["body"])["ids"] == ["2403.00001", "2403.00002"]
@@ -90,7 +89,7 @@ def test_rerun_updates_the_same_pr(fake):
 def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
     bot = publisher(fake)
     first, second = candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One")
-    bot.publish(proposal(first, second))
+    bot.open_or_update(proposal(first, second))
     branch = "mimwatch/2024-03-05"
     edited = fake.text(branch)
     start = edited.index("* **Second One**")
@@ -100,10 +99,8 @@ def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
     fake.push_to_main(LIST.replace("## Contribution\n", "## Contribution\n\nThanks.\n"))  # main moves on
     third = candidate("2403.00003", "Third Paper")
     carried = (first, second, third)
-    again = bot.publish(Proposal(
-        day=date(2024, 3, 6), list_path="README.md", candidates=carried,
-        edit=lambda text: apply_proposal(text, "README.md", carried, ()),
-        edit_new=lambda text: apply_proposal(text, "README.md", (third,), ()),
+    again = bot.open_or_update(Proposal(
+        day=date(2024, 3, 6), list_path="README.md", candidates=carried, carried=frozenset({first.paper.id, second.paper.id}),
     ))  # fmt: skip
     assert not again.created and again.branch == branch and len(fake.pulls) == 1
     text = fake.text(branch)
@@ -118,7 +115,7 @@ def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
 def test_base_branch_moved_mid_run(fake):
     moved = LIST.replace("## Contribution\n", "## Contribution\n\nThanks to everyone.\n")
     fake.after_put.append(lambda: fake.push_to_main(moved))
-    publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
     text = fake.text("mimwatch/2024-03-05")
     assert "Thanks to everyone." in text and "New Masked Paper" in text  # rebuilt on the new head
     assert fake.commits[fake.branches["main"]]["README.md"] == moved
@@ -128,13 +125,13 @@ def test_actions_not_permitted_names_the_setting(fake):
     fake.faults.append(("POST", r".*/pulls", 403, {}, {
         "message": "GitHub Actions is not permitted to create or approve pull requests."}))  # fmt: skip
     with pytest.raises(PublishError, match="Allow GitHub Actions to create and approve pull requests"):
-        publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+        publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
 
 
 def test_rate_limited_then_success(fake):
     fake.faults.append(("GET", r"/repos/lupin/Awesome-MIM", 403, {"Retry-After": "1"},
                         {"message": "API rate limit exceeded for installation."}))  # fmt: skip
-    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    result = publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
     assert result.number == 1
     assert fake.log.count(("GET", "/repos/lupin/Awesome-MIM")) == 2
 
@@ -142,7 +139,7 @@ def test_rate_limited_then_success(fake):
 def test_repo_not_found(fake):
     bot = GitHubPublisher("lupin/nope", TOKEN, base_url=fake.base, seconds_between_requests=0)
     with pytest.raises(PublishError, match=r"GitHub has no repository lupin/nope \(404\)"):
-        bot.publish(proposal(candidate("2403.00001", "New Masked Paper")))
+        bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
 
 
 def test_missing_token_is_a_clear_error():
@@ -153,7 +150,7 @@ def test_missing_token_is_a_clear_error():
 def test_untrusted_text_is_harmless(fake):
     evil = candidate("2403.00009", "Great](javascript:alert(1)) <img src=x onerror=alert(1)> by @someone fixes #12",
                      authors=("Eve <script>", "@mallory"))  # fmt: skip
-    publisher(fake).publish(proposal(evil))
+    publisher(fake).open_or_update(proposal(evil))
     body = fake.pulls[0]["body"]
     assert "<img" not in body and not re.search(r"(?<!\\)\]\(javascript:", body)
     assert "@someone" not in body and "@\u200bsomeone" in body and "#12" not in body
@@ -172,12 +169,12 @@ def test_feedback_from_merged_and_closed_prs(fake, tmp_path):
                          PaperDecision("2403.00001", 1, "A", 0.9, "Methods", "proposed", "ArXiv'2024"),
                          PaperDecision("2403.00002", 1, "B", 0.9, "Methods", "proposed", "ArXiv'2024"),
                          PaperDecision("2403.00003", 1, "C", 0.9, "Methods", "proposed", "ArXiv'2024")])  # fmt: skip
-    bot.publish(proposal(candidate("2403.00001", "Kept Paper"), candidate("2403.00002", "Removed Paper")))
+    bot.open_or_update(proposal(candidate("2403.00001", "Kept Paper"), candidate("2403.00002", "Removed Paper")))
     merged_text = fake.text("mimwatch/2024-03-05").replace(
         "* **Removed Paper**<br>\n*Bo Li*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2403.00002)]\n\n", ""
     )
     fake.merge(1, merged_text)
-    bot.publish(proposal(candidate("2403.00003", "Closed Paper"), day=date(2024, 3, 7)))
+    bot.open_or_update(proposal(candidate("2403.00003", "Closed Paper"), day=date(2024, 3, 7)))
     fake.close(2)
     learned = sync_feedback(bot.bot_pulls(), state)
     assert learned == {"accepted": 1, "rejected": 2}
@@ -188,7 +185,7 @@ def test_feedback_from_merged_and_closed_prs(fake, tmp_path):
 
 def test_stale_sha_409_rebuilds_the_edit(fake):
     fake.faults.append(("PUT", r".*/contents/README\.md", 409, {}, {"message": "README.md does not match abc"}))
-    result = publisher(fake).publish(proposal(candidate("2403.00001", "New Masked Paper")))
+    result = publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
     assert result.number == 1
     assert sum(1 for method, path in fake.log if method == "PUT") == 2  # the first try hit the 409
     assert "New Masked Paper" in fake.text("mimwatch/2024-03-05")
@@ -197,7 +194,7 @@ def test_stale_sha_409_rebuilds_the_edit(fake):
 def test_reviewed_pulls_are_learned_once(fake, tmp_path):
     bot = publisher(fake)
     state = State(tmp_path / "state.sqlite")
-    bot.publish(proposal(candidate("2403.00001", "Kept Paper")))
+    bot.open_or_update(proposal(candidate("2403.00001", "Kept Paper")))
     fake.merge(1)
     assert sync_feedback(bot.bot_pulls(skip=state.reviewed_pulls()), state) == {"accepted": 1}
     assert state.reviewed_pulls() == {1}
@@ -220,14 +217,12 @@ def test_pacing_towards_github_com_is_pygithubs_own(monkeypatch):
 def test_a_branch_left_on_the_base_is_rebuilt_not_treated_as_edited(fake):
     bot = publisher(fake)
     first = candidate("2403.00001", "New Masked Paper")
-    bot.publish(proposal(first))
+    bot.open_or_update(proposal(first))
     fake.branches["mimwatch/2024-03-05"] = fake.branches["main"]  # a run died after moving the branch
     second = candidate("2403.00002", "Second One")
     both = (first, second)
-    bot.publish(Proposal(
-        day=date(2024, 3, 6), list_path="README.md", candidates=both,
-        edit=lambda text: apply_proposal(text, "README.md", both, ()),
-        edit_new=lambda text: apply_proposal(text, "README.md", (second,), ()),
+    bot.open_or_update(Proposal(
+        day=date(2024, 3, 6), list_path="README.md", candidates=both, carried=frozenset({first.paper.id}),
     ))  # fmt: skip
     text = fake.text("mimwatch/2024-03-05")
     assert "New Masked Paper" in text and "Second One" in text  # the carried entry is back

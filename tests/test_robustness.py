@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ from mimwatch.awesome.lint import lint
 from mimwatch.classify.model import Score
 from mimwatch.cli import main
 from mimwatch.papers import Paper
-from mimwatch.pipeline import _candidate, _unwritable, apply_proposal, exclusion_patterns
-from mimwatch.publish.proposal import Proposal
+from mimwatch.pipeline import ListView, Scored, _candidate, _unwritable, exclusion_patterns
+from mimwatch.publish.proposal import Proposal, apply_proposal
 
 from .conftest import MAY_LIST, git_clone
 
@@ -87,8 +88,8 @@ def test_authors_are_fetched_by_id_when_arxiv_can_be_asked():
         asked.extend(ids)
         return [Paper.build(id="2403.01234", title="T", authors=["Ada Lovelace"])]
 
-    completed = _with_authors([(paper, score)], fetch_ids)
-    assert asked == ["2403.01234"] and completed[0][0].authors == ("Ada Lovelace",)
+    completed = _with_authors([Scored(paper, score)], fetch_ids)
+    assert asked == ["2403.01234"] and completed[0].paper.authors == ("Ada Lovelace",)
 
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
@@ -116,9 +117,10 @@ def test_any_record_becomes_an_entry_that_lints_clean_or_is_held_back(fmt, title
               "comment": comment, "published": "2024-03-01", "openreview_id": "abc"}  # fmt: skip
     paper = Paper.from_record(record)
     score = Score(paper.key, 0.9, True, "Methods", [("Methods", 0.9)], {"terms": [], "nearest": []})
-    if _unwritable(paper, score, doc, {}) is not None:
+    view = ListView(doc)
+    if _unwritable(Scored(paper, score), view) is not None:
         return  # held back, with a reason in the summary
-    candidate = _candidate(paper, score, "Methods", doc, {})
+    candidate = _candidate(paper, score, "Methods", view)
     after_text = apply_proposal(text, "README.md", [candidate], [])
     after = parse(after_text)
     assert len(after.entries) == 2
@@ -132,9 +134,9 @@ def test_a_huge_title_and_bidi_controls_stay_out_of_the_list_and_the_pr(tmp_path
     paper = Paper.build(id="2403.01234", title=title, abstract=MASKED, authors=[f"Author {i}" for i in range(500)])
     section = "MIM for Transformers"
     score = Score(paper.id, 0.9, True, section, [(section, 0.9)], {"terms": ["masked"] * 6, "nearest": []})
-    candidates = tuple(_candidate(paper.with_(id=f"2403.{i:05d}"), score, section, doc, {}) for i in range(300))
-    proposal = Proposal(day=time.gmtime() and __import__("datetime").date(2024, 3, 5), list_path="README.md",
-                        candidates=candidates, edit=lambda text: apply_proposal(text, "README.md", candidates, ()))  # fmt: skip
+    view = ListView(doc)
+    candidates = tuple(_candidate(paper.with_(id=f"2403.{i:05d}"), score, section, view) for i in range(300))
+    proposal = Proposal(day=date(2024, 3, 5), list_path="README.md", candidates=candidates)
     body = proposal.body()
     assert len(body) <= 65_536
     assert "in the diff only" in body and len(re.findall(r"2403\.\d{5}", body.split("<!-- mimwatch:ids")[1])) == 300

@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 from mimwatch.awesome import load  # noqa: E402
 from mimwatch.classify.baselines import arxiv_sanity_scores  # noqa: E402
 from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, pool_examples, positives  # noqa: E402
-from mimwatch.classify.workflow import read_not_negatives, train_from_files  # noqa: E402
+from mimwatch.classify.tasks import read_not_negatives, train_from_files  # noqa: E402
 from mimwatch.papers import title_key  # noqa: E402
 
 SHARED = HERE.parent.parent.parent / "shared" / "data"

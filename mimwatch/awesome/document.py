@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz
 
-from .model import Block, Entry, EntryFormat, Heading, normalise_title, split_arxiv_id, surname
+from ..papers import normalise_title, split_arxiv_id
+from ..venues import KNOWN_TYPOS, venue_family
+from .model import Block, Entry, EntryFormat, Heading, surname
 
 TITLE_MATCH_RATIO = 92.0  # rapidfuzz ratio (0-100) above which two normalised titles are the same paper
 
@@ -72,6 +74,18 @@ class AwesomeList:
     @cached_property
     def venue_counts(self) -> Counter[str]:
         return Counter(e.venue for e in self.entries if e.venue)
+
+    def venue_style(self) -> dict[str, str]:
+        """How the list spells each venue family (`neurips` → `NIPS`): its most used spelling, never a known
+        typo, so that new entries match it."""
+        by_family: dict[str, Counter[str]] = defaultdict(Counter)
+        for venue, count in self.venue_counts.items():
+            by_family[venue_family(venue)][venue] += count
+        preferred = {}
+        for family, counts in by_family.items():
+            ranked = sorted(counts.items(), key=lambda kv: (kv[0] in KNOWN_TYPOS, -kv[1], kv[0]))
+            preferred[family] = ranked[0][0]
+        return preferred
 
     @cached_property
     def _by_arxiv_id(self) -> dict[str, Entry]:

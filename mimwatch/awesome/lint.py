@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz
 
 from ..errors import ListFormatError
-from ..venues import KNOWN_TYPOS, venue_family
+from ..papers import arxiv_id_from_url, normalise_title
+from ..venues import venue_family
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
 from .edit import update_entry
-from .model import Entry, arxiv_id_from_url, normalise_title
+from .model import Entry
 from .parse import LINK_RE, split_lines
 
 _URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
@@ -29,18 +29,6 @@ class Problem:
         return asdict(self)
 
 
-def preferred_venue_spellings(doc: AwesomeList) -> dict[str, str]:
-    """For each venue family, the spelling the list uses most (a known typo never wins)."""
-    by_family: dict[str, Counter[str]] = defaultdict(Counter)
-    for venue, count in doc.venue_counts.items():
-        by_family[venue_family(venue)][venue] += count
-    preferred = {}
-    for family, counts in by_family.items():
-        ranked = sorted(counts.items(), key=lambda kv: (kv[0] in KNOWN_TYPOS, -kv[1], kv[0]))
-        preferred[family] = ranked[0][0]
-    return preferred
-
-
 def lint(doc: AwesomeList) -> list[Problem]:
     problems = _duplicates(doc) + _venue_spellings(doc) + _missing_fields(doc) + _malformed_links(doc)
     return sorted(problems, key=lambda p: (p.line, p.code))
@@ -48,7 +36,7 @@ def lint(doc: AwesomeList) -> list[Problem]:
 
 def fix(doc: AwesomeList) -> AwesomeList:
     """Apply the safe fixes (venue spellings) only; every other byte stays as it was."""
-    preferred = preferred_venue_spellings(doc)
+    preferred = doc.venue_style()
     for entry in doc.entries:
         if entry.venue and preferred[venue_family(entry.venue)] != entry.venue:
             doc = update_entry(doc, entry, venue=preferred[venue_family(entry.venue)], year=entry.year)
@@ -95,7 +83,7 @@ def _duplicates(doc: AwesomeList) -> list[Problem]:
 
 
 def _venue_spellings(doc: AwesomeList) -> list[Problem]:
-    preferred = preferred_venue_spellings(doc)
+    preferred = doc.venue_style()
     problems = []
     for entry in doc.entries:
         if entry.venue and preferred[venue_family(entry.venue)] != entry.venue:

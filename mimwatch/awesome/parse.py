@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import ListFormatError
+from ..markdown import unescape_markdown
 from .document import AwesomeList
-from .model import Block, Entry, EntryFormat, Heading, Link, Text, unescape_markdown
+from .model import Block, Entry, EntryFormat, Heading, Link, Text
 
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t#]*$")

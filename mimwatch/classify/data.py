@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..awesome.document import AwesomeList
-from ..awesome.model import normalise_title
 from ..errors import MimwatchError
-from ..papers import title_key
+from ..papers import normalise_title, title_key
 from ..sources.files import iter_records
 from .features import author_key, counts, document
 

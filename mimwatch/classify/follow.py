@@ -23,7 +23,7 @@ from pathlib import Path
 import scipy.sparse as sp
 
 from ..awesome.document import AwesomeList
-from ..awesome.model import normalise_title
+from ..papers import normalise_title
 from .data import SAMPLE_FILE, Example, NegativeSample, paper_key, training_set
 from .features import author_key, counts
 from .model import Model, ModelError, TrainConfig, TrainingSet, train

@@ -20,7 +20,7 @@ from github.Repository import Repository
 from ..awesome import parse
 from ..errors import PublishError
 from ..sources.retry import unreachable
-from .proposal import TITLE_PREFIX, Proposal, marker_ids
+from .proposal import TITLE_PREFIX, OpenPull, Proposal, marker_ids
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,19 @@ class GitHubPublisher:
             )
         return records
 
+    def open_pull(self) -> OpenPull:
+        """What the bot's open PR proposes, from its body's markers."""
+        mine = self.bot_pulls(state="open")
+        return OpenPull(ids=frozenset(i for p in mine for i in p.ids),
+                        updates=frozenset(i for p in mine for i in p.updates),
+                        triage=frozenset(i for p in mine for i in p.triage))  # fmt: skip
+
     # ---- writing -------------------------------------------------------------------------------
 
-    def publish(self, proposal: Proposal) -> Published:
+    def publish(self, proposal: Proposal) -> str:
+        return self.open_or_update(proposal).url
+
+    def open_or_update(self, proposal: Proposal) -> Published:
         """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
         existing = self._open_bot_pull()
         branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"

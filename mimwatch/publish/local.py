@@ -6,12 +6,12 @@ import difflib
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import PublishError
-from .proposal import Proposal
+from .proposal import OpenPull, Proposal
 
 BOT_IDENTITY = "mimwatch <mimwatch@users.noreply.github.com>"
 
@@ -26,6 +26,10 @@ class DryRunPublisher:
 
     out: TextIO
     list_text: str
+    pending: OpenPull = field(default_factory=OpenPull)  # the bot's open PR on GitHub, when the list is there
+
+    def open_pull(self) -> OpenPull:
+        return self.pending
 
     def publish(self, proposal: Proposal) -> str:
         diff = unified_diff(self.list_text, proposal.edit(self.list_text), proposal.list_path)
@@ -75,10 +79,8 @@ class LocalGitPublisher:
             )
         return self._git_bytes("show", f"HEAD:{self.list_path}").decode("utf-8")
 
-    def open_pull(self):  # the pipeline's OpenPull: a local clone has no open PR
-        from ..pipeline import OpenPull
-
-        return OpenPull()
+    def open_pull(self) -> OpenPull:
+        return OpenPull()  # a local clone has no pull request
 
     def publish(self, proposal: Proposal) -> str:
         branch = f"{self.branch_prefix}{proposal.day.isoformat()}"

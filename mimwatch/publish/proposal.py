@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from ..awesome import parse, render
+from ..awesome.edit import add_entries, update_entry
 from ..awesome.model import Entry
 from ..papers import Paper
 from ..templating import render_template
+from ..venues import Venue
 
 MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
@@ -32,8 +35,25 @@ class Candidate:
 class Update:
     paper: Paper
     entry: Entry  # the entry in the list now
-    venue: str | None = None  # new venue tag, e.g. CVPR'2024
+    venue: Venue | None = None  # the new venue, spelled the list's way
     code: str | None = None  # new code link
+
+    @property
+    def venue_tag(self) -> str | None:
+        return self.venue.tag() if self.venue else None
+
+
+@dataclass(frozen=True)
+class OpenPull:
+    """What the bot's open PR proposes (its body's markers). A new proposal rebuilds that PR, so it keeps them."""
+
+    ids: frozenset[str] = frozenset()
+    updates: frozenset[str] = frozenset()
+    triage: frozenset[str] = frozenset()
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.ids | self.updates | self.triage
 
 
 @dataclass(frozen=True)
@@ -43,10 +63,17 @@ class Proposal:
     candidates: tuple[Candidate, ...]
     updates: tuple[Update, ...] = ()
     triage: tuple[Candidate, ...] = ()
-    # Re-applies the change to a list text: the base branch may have moved since the scan read it.
-    edit: Callable[[str], str] = field(default=lambda text: text, compare=False)
-    # This run's own change (without what the open PR carried): for a PR branch a maintainer has edited.
-    edit_new: Callable[[str], str] | None = field(default=None, compare=False)
+    carried: frozenset[str] = frozenset()  # ids of papers the open bot PR proposed before this run
+
+    def edit(self, text: str) -> str:
+        """The change applied to a list text (the base branch may have moved since the scan read it)."""
+        return apply_proposal(text, self.list_path, self.candidates, self.updates)
+
+    def edit_new(self, text: str) -> str:
+        """This run's own change, without what the open PR carried: for a PR branch a maintainer has edited."""
+        new = [c for c in self.candidates if c.paper.id not in self.carried]
+        updates = [u for u in self.updates if u.paper.id not in self.carried]
+        return apply_proposal(text, self.list_path, new, updates)
 
     @property
     def ids(self) -> list[str]:
@@ -89,3 +116,21 @@ def marker_ids(body: str | None) -> dict[str, list[str]]:
     for m in MARKER_RE.finditer(body or ""):
         found[m.group("kind")].extend(m.group("ids").split())
     return found
+
+
+def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], updates: Sequence[Update]) -> str:
+    """The list text with the new entries (grouped by section) and the updates; skips what is already there."""
+    doc = parse(text, path)
+    by_section: dict[str, list[Entry]] = {}
+    for c in candidates:
+        if doc.find(arxiv_id=c.paper.id, title=c.paper.title, authors=c.paper.authors) is None:
+            by_section.setdefault(c.section, []).append(c.entry)
+    for section, entries in by_section.items():
+        if doc.heading(section) is not None:
+            doc = add_entries(doc, section, entries)
+    for u in updates:
+        current = doc.find(arxiv_id=u.paper.id)
+        if current is not None:
+            venue, year = (u.venue.label, u.venue.year) if u.venue else (None, None)
+            doc = update_entry(doc, current, venue=venue, year=year, code_url=u.code)
+    return render(doc)

@@ -24,9 +24,8 @@ import requests
 import requests.adapters
 from lxml import etree
 
-from ..awesome.model import split_arxiv_id
 from ..errors import SourceError
-from ..papers import Paper
+from ..papers import Paper, split_arxiv_id
 from .feed import DEFAULT_CATEGORIES
 from .retry import Backoff, parse_retry_after, unreachable
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..awesome import load
-from ..awesome.model import normalise_title
 from ..fsutil import atomic_output
-from ..papers import title_key
+from ..papers import normalise_title, title_key
 from ..resources import shipped_dir
 from ..sources.files import iter_records
 from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores

@@ -1,0 +1,436 @@
+"""The application: what `mimwatch scan`, `refresh`, `train`, `fetch` and `corpus build` do, as plain functions.
+
+The CLI, the daemon and the tests call these; the CLI only parses options and prints. Settings (the
+configuration file) come in resolved, options override them here, in one place.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gzip
+import logging
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal, TextIO
+
+from . import config
+from .awesome import AwesomeList, load, parse
+from .awesome.lint import refuse_half_written
+from .classify.card import write_model_card
+from .classify.data import load_corpus
+from .classify.follow import ListChanges, list_changes, load_sample, model_for_list, stream_examples
+from .classify.model import Model, TrainConfig, TrainReport
+from .classify.tasks import (
+    default_model_dir,
+    environment,
+    load_model,
+    read_manifest,
+    read_not_negatives,
+    rejected_examples,
+    train_from_files,
+)
+from .errors import SourceError, UsageProblem
+from .fsutil import atomic_output
+from .papers import Paper, split_arxiv_id
+from .pipeline import ScanSummary
+from .pipeline import scan as run_scan
+from .publish import Publisher
+from .publish.github import GitHubPublisher, PullRequestRecord
+from .publish.local import DryRunPublisher, LocalGitPublisher
+from .publish.proposal import OpenPull
+from .records import write_jsonl
+from .settings import Settings
+from .sources import ApiSource, FeedResult, FeedSource, read_source_file
+from .sources.api import DEFAULT_API_URL, PageCache
+from .sources.feed import DEFAULT_FEED_URL
+from .sources.retry import Backoff
+from .state import State
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["dry-run", "git", "open-pr"]
+Progress = Callable[[int, "int | None"], None]  # papers fetched so far, of how many (when known)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the list is read from and where the proposal goes."""
+
+    mode: Mode
+    list_path: Path | None = None  # a local file (with --repo: a checkout of that repository, as in the Action)
+    repo: str | None = None  # OWNER/NAME on GitHub
+    git_repo: Path | None = None  # a local clone to commit on
+
+    @classmethod
+    def resolve(
+        cls,
+        settings: Settings,
+        list_path: Path | None = None,
+        repo: str | None = None,
+        mode: Mode | None = None,
+        git_repo: Path | None = None,
+    ) -> Target:
+        """The target from the options, the settings filling what they leave out."""
+        if git_repo and mode:
+            raise UsageProblem("--git-repo goes without --dry-run/--open-pr")
+        mode = "git" if git_repo else (mode or "dry-run")
+        repo = repo or settings.repo
+        if mode == "open-pr" and not repo:
+            raise UsageProblem("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
+        if list_path is None and settings.list and not repo:
+            list_path = Path(settings.list)
+        if not (list_path or repo or git_repo):
+            raise UsageProblem("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
+        return cls(mode=mode, list_path=Path(list_path) if list_path else None, repo=repo, git_repo=git_repo)
+
+    @property
+    def reads_github(self) -> bool:
+        """The list comes from GitHub, or the proposal goes there."""
+        return bool(self.repo) and (self.mode == "open-pr" or (self.mode == "dry-run" and not self.list_path))
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The services and files a run talks to; production values by default, loopback fakes in the tests."""
+
+    api_url: str = DEFAULT_API_URL
+    feed_url: str = DEFAULT_FEED_URL
+    github_url: str | None = None  # None: the settings' github_url
+    token: str = field(default="", repr=False)  # never printed
+    state_path: Path | None = None  # None: config.state_path()
+    model_dir: Path | None = None  # None: the settings' model, else the shipped one
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What one scan reads and how much it proposes; None and empty values defer to the settings."""
+
+    source: str | None = None  # rss, api or a saved file; None: api when `since` is given, else rss
+    since: date | None = None
+    until: date | None = None
+    threshold: float | None = None
+    max_candidates: int | None = None
+    exclude: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def source_kind(self) -> str:
+        return self.source or ("api" if self.since else "rss")
+
+    def check(self) -> None:
+        """Refuse what no run of these options could do (the daemon checks once, at start)."""
+        if self.source_kind not in ("rss", "api") and not Path(self.source_kind).is_file():
+            raise UsageProblem(f"--source must be rss, api or an existing file, not {self.source_kind!r}")
+        if self.since and self.until and self.since > self.until:
+            raise UsageProblem(f"--since {self.since} is after --until {self.until}")
+
+
+@dataclass
+class Workspace:
+    """A run's list (parsed once, with the path it is shown by) and the publisher its proposal goes to."""
+
+    doc: AwesomeList
+    publisher: Publisher
+    state: State
+
+
+def scan(
+    settings: Settings,
+    target: Target,
+    options: ScanOptions,
+    endpoints: Endpoints = Endpoints(),
+    out: TextIO | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ScanSummary:
+    """Fetch new papers, judge them and propose the relevant ones (`out`: where a dry run prints)."""
+    options.check()
+    today = today or datetime.now(UTC).date()
+    work = open_workspace(settings, target, endpoints, out or sys.stdout)
+    source = options.source_kind
+    online = source in ("rss", "api")
+    fetch_ids = arxiv_api(endpoints.api_url, attempts=2).fetch_ids if online else None
+    model = list_model(settings, endpoints, work.doc, work.state, fetch_ids)
+    categories = list(options.categories) or settings.categories
+    since = until = None
+    if source == "rss":
+        backoff = Backoff(base=config.retry_base())
+        result = FeedSource(base_url=endpoints.feed_url, categories=categories, backoff=backoff).fetch()
+    elif source == "api":
+        since = options.since or work.state.last_successful_until() or today - timedelta(days=1)
+        until = options.until or today
+        if since > until:
+            raise UsageProblem(f"--since {since} is after --until {until}")
+        api = arxiv_api(endpoints.api_url, PageCache(config.cache_path()))
+        papers = tuple(api.search(since, until, categories, progress=progress))
+        result = FeedResult(papers=papers, updates=(), announced=True, date=until, origin=endpoints.api_url)
+    else:
+        result = read_source_file(Path(source))
+    return run_scan(
+        result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
+        day=result.date or today,
+        threshold=options.threshold if options.threshold is not None else settings.threshold,
+        max_candidates=options.max_candidates or settings.max_candidates,
+        exclude=options.exclude or tuple(settings.exclude),
+        since=since, until=until, source=source, record=target.mode != "dry-run",
+        fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None,
+    )  # fmt: skip
+
+
+def refresh(
+    settings: Settings,
+    target: Target,
+    endpoints: Endpoints = Endpoints(),
+    out: TextIO | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ScanSummary:
+    """Fetch the latest version of every listed arXiv paper; propose the venues and code links that arrived."""
+    today = today or datetime.now(UTC).date()
+    work = open_workspace(settings, target, endpoints, out or sys.stdout)
+    ids = sorted({e.arxiv_id for e in work.doc.entries if e.arxiv_id})
+    api = arxiv_api(endpoints.api_url)
+    papers = api.fetch_ids(ids, progress=progress)
+    result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=endpoints.api_url)
+    model = load_model(endpoints.model_dir or settings.model)
+    return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher, day=today,
+                    source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What `train` without a pool did: the list's changes the model learned, and where it went."""
+
+    changes: ListChanges
+    model: Model | None  # None: the model knew the list already
+
+
+def follow(
+    settings: Settings,
+    list_path: Path,
+    corpus: Sequence[Path] = (),
+    endpoints: Endpoints = Endpoints(),
+    out_dir: Path | None = None,
+) -> Followed:
+    """Retrain the model whole on the list as it is now (kept in the model cache; also in `out_dir`)."""
+    doc = load(list_path)
+    base = load_model(endpoints.model_dir or settings.model)
+    changes = list_changes(base, doc)
+    if not changes.any:
+        return Followed(changes, None)
+    state = open_state(endpoints.state_path, dry_run=not (endpoints.state_path or config.state_path()).exists())
+    model = list_model(settings, endpoints, doc, state, arxiv_api(endpoints.api_url, attempts=2).fetch_ids, corpus)
+    if out_dir:
+        model.save(out_dir)
+    return Followed(changes, model)
+
+
+def train_on_pool(
+    list_path: Path,
+    out_dir: Path,
+    corpus: Sequence[Path],
+    negatives: Sequence[Path],
+    negative_share: float = 1.0,
+    candidates_per_1000: float = 2.5,
+    feedback: bool = True,
+    not_negatives: Sequence[Path] = (),
+    state_path: Path | None = None,
+) -> tuple[Model, TrainReport]:
+    """Train a model of one's own on the list and a pool of other papers; write it with its model card.
+
+    `feedback`: the papers maintainers rejected in review (from the state, when there is one) are negatives too.
+    """
+    path = state_path or config.state_path()
+    rejected = rejected_examples(State(path)) if feedback and path.exists() else []
+    model, report = train_from_files(
+        list_path, out_dir, corpus, negatives, negative_share,
+        config=TrainConfig(candidates_per_1000=candidates_per_1000),
+        rejected=rejected, not_negatives=read_not_negatives(not_negatives),
+    )  # fmt: skip
+    write_model_card(out_dir, model, report, read_manifest(out_dir), environment())
+    return model, report
+
+
+def list_model(
+    settings: Settings,
+    endpoints: Endpoints,
+    doc: AwesomeList,
+    state: State,
+    fetch_ids: Callable[[list[str]], list[Paper]] | None,
+    corpus: Sequence[Path] = (),
+) -> Model:
+    """The model trained on the list as it is now: the configured model if it knows the list, else retrained (or
+    from the cache); abstracts of new entries from `corpus`, then the state's cache, then arXiv by id."""
+    base = load_model(endpoints.model_dir or settings.model)
+    known = load_corpus(corpus) if corpus else {}
+
+    def abstracts(ids: list[str]) -> dict[str, str]:
+        found = {i: known[i]["abstract"] for i in ids if known.get(i, {}).get("abstract")}
+        cached = state.cached_abstracts([i for i in ids if i not in found])
+        found |= {i: r["abstract"] for i, r in cached.items() if r.get("abstract")}
+        missing = [i for i in ids if i not in found]
+        if missing and fetch_ids is not None:
+            try:
+                papers = fetch_ids(missing)
+            except SourceError as exc:
+                log.warning("cannot fetch the abstracts of new list entries (%s): their titles are used", exc)
+                papers = []
+            state.cache_abstracts(p.to_record() for p in papers)
+            found |= {p.id: p.abstract for p in papers if p.abstract}
+        return found
+
+    def negatives():  # read only when the model is retrained
+        return stream_examples(state.stream_negatives())
+
+    sample = load_sample(Path(endpoints.model_dir or settings.model or default_model_dir()))
+    return model_for_list(base, doc, config.model_cache_dir(), sample, negatives, abstracts)
+
+
+def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Workspace:
+    """Read and parse the list (refusing a half-written one before anything is fetched), open the state, learn
+    from the bot's reviewed PRs, and build the publisher."""
+    state = open_state(endpoints.state_path, dry_run=target.mode == "dry-run", window=settings.stream_window)
+    github = None
+    if target.reads_github:
+        url = endpoints.github_url or settings.github_url
+        delay = config.github_delay(url)
+        # With --list (a checkout of the repository, as in the Action), the list's path there is its path here.
+        local = target.list_path
+        in_repo = local.as_posix() if local and not local.is_absolute() else settings.list_path
+        github = GitHubPublisher(target.repo or "", endpoints.token, in_repo, url, tuple(settings.labels),
+                                 settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
+    if target.git_repo:
+        clone = LocalGitPublisher(target.git_repo, str(target.list_path or settings.list_path),
+                                  settings.branch_prefix, settings.git_identity)  # fmt: skip
+        text, shown = clone.read_list(), clone.list_path
+    elif target.list_path:
+        load(target.list_path)  # a clear error for an unreadable list, before anything is fetched
+        text, shown = target.list_path.read_bytes().decode("utf-8"), str(target.list_path)
+    else:
+        assert github is not None  # Target.resolve: no list path and no clone means a repository
+        text, shown = github.read_list()[0], settings.list_path
+    doc = parse(text, shown)
+    refuse_half_written(doc, shown)
+
+    pending = OpenPull()
+    if github is not None:
+        learned = sync_feedback(github.bot_pulls(skip=state.reviewed_pulls()), state)
+        if learned:
+            log.info("learned from reviewed bot PRs: %s", learned)
+        pending = github.open_pull()
+    publisher: Publisher
+    if target.mode == "dry-run":
+        publisher = DryRunPublisher(out, text, pending)
+    elif target.mode == "git":
+        publisher = clone
+    else:
+        assert github is not None
+        publisher = github
+    return Workspace(doc, publisher, state)
+
+
+def sync_feedback(pulls: Sequence[PullRequestRecord], state: State) -> dict[str, int]:
+    """Learn from the bot's reviewed PRs: merged entries accepted, removed or closed ones rejected."""
+    outcomes: dict[str, tuple[str, str | None, int]] = {}
+    for pr in pulls:
+        if pr.state == "open":
+            continue
+        merged_doc = parse(pr.merged_list) if pr.state == "merged" and pr.merged_list else None
+        for paper_id in [*pr.ids, *pr.updates]:
+            if merged_doc is not None and merged_doc.find(arxiv_id=paper_id) is not None:
+                outcome = "accepted"
+            else:
+                outcome = "rejected"  # closed unmerged, or the maintainer removed the entry before merging
+            outcomes.setdefault(paper_id, (outcome, state.proposed_venue(paper_id), pr.number))
+    state.record_pulls(pulls, outcomes)
+    return dict(Counter(o for o, _, _ in outcomes.values()))
+
+
+def open_state(state_path: Path | None, dry_run: bool, window: int | None = None) -> State:
+    """The state; a dry run reads a private copy of it (or an empty one) and never writes the real file."""
+    path = state_path or config.state_path()
+    if dry_run:
+        scratch = tempfile.mkdtemp(prefix="mimwatch-dry-run-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        return State.snapshot(path, scratch)
+    return State(path) if window is None else State(path, stream_window=window)
+
+
+def arxiv_api(api_url: str, cache: PageCache | None = None, attempts: int = Backoff.attempts) -> ApiSource:
+    """The arXiv API source, paced for arxiv.org (see config.request_delay), with the configured backoff."""
+    backoff = Backoff(base=config.retry_base(), attempts=attempts)
+    return ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
+
+
+def is_arxiv_id(text: str) -> bool:
+    try:
+        split_arxiv_id(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Built:
+    """What `corpus build` wrote."""
+
+    written: int  # abstracts fetched and written
+    arxiv_entries: int  # entries with an arXiv link
+    title_only: int  # entries without one (trained on their title)
+
+
+def build_corpus(list_path: Path, out: Path, api_url: str, progress: Progress | None = None) -> Built:
+    """Fetch the abstract of every arXiv entry of the list into a JSONL(.gz) file, written atomically."""
+    doc = load(list_path)
+    ids = sorted({e.arxiv_id for e in doc.entries if e.arxiv_id})
+    title_only = len({e.title for e in doc.entries if not e.arxiv_id})
+    papers = arxiv_api(api_url).fetch_ids(ids, progress=progress)
+    if str(out).endswith(".gz"):
+        with atomic_output(out, binary=True) as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
+            write_jsonl((p.to_record() for p in papers), handle)
+    else:
+        with atomic_output(out) as handle:
+            write_jsonl((p.to_record() for p in papers), handle)
+    return Built(len(papers), len(ids), title_only)
+
+
+def fetch(
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    ids: Iterable[str] = (),
+    use_feed: bool = False,
+    source_file: Path | None = None,
+    categories: Sequence[str] = (),
+    api_url: str = DEFAULT_API_URL,
+    feed_url: str = DEFAULT_FEED_URL,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> FeedResult:
+    """Papers from exactly one of: an API date window, arXiv ids, today's feed, or a saved file."""
+    ids = list(ids)
+    if sum([bool(since), bool(ids), use_feed, source_file is not None]) != 1:
+        raise UsageProblem("give exactly one of --since, --ids, --feed or --source")
+    if until and not since:
+        raise UsageProblem("--until goes with --since")
+    if since and until and since > until:
+        raise UsageProblem(f"--since {since} is after --until {until}")
+    if bad := [i for i in ids if not is_arxiv_id(i)]:
+        raise UsageProblem(f"--ids: not arXiv ids: {', '.join(bad[:5])} (expected e.g. 2111.06377 or 2111.06377v2)")
+    if since:
+        cache = PageCache(config.cache_path()) if use_cache else None
+        papers = tuple(arxiv_api(api_url, cache).search(since, until, list(categories), progress=progress))
+        return FeedResult(papers=papers, updates=(), announced=True, date=until, origin=api_url)
+    if ids:
+        papers = tuple(arxiv_api(api_url).fetch_ids(ids, progress=progress))
+        return FeedResult(papers=papers, updates=(), announced=True, date=None, origin=api_url)
+    if use_feed:
+        return FeedSource(base_url=feed_url, categories=list(categories)).fetch()
+    assert source_file is not None
+    return read_source_file(source_file)
