@@ -19,11 +19,10 @@ if TYPE_CHECKING:
     from . import app
 
 from . import __version__, config
-from .awesome import load, render
-from .awesome.lint import fix as fix_list
-from .awesome.lint import lint as lint_list
+from .awesome import load
+from .awesome.lint import lint_file
 from .errors import MimwatchError, UsageProblem
-from .fsutil import atomic_output, write_atomic
+from .fsutil import atomic_output
 from .records import enriched_record, write_jsonl
 from .settings import load_settings
 from .sources import DEFAULT_CATEGORIES
@@ -91,16 +90,8 @@ def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:
 
         mimwatch lint README.md --fix
     """
-    doc = load(list_path)
-    fixed = 0
-    if apply_fix:
-        repaired = fix_list(doc)
-        before = len(lint_list(doc))
-        if render(repaired) != render(doc):
-            write_atomic(list_path, render(repaired))
-        fixed = before - len(lint_list(repaired))
-        doc = repaired
-    problems = lint_list(doc)
+    linted = lint_file(list_path, apply_fix)
+    doc, fixed, problems = linted.doc, linted.fixed, linted.problems
     if output_format == "json":
         report = {
             "path": str(list_path),

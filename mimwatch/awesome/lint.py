@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from ..errors import ListFormatError
+from ..fsutil import write_atomic
 from ..papers import arxiv_id_from_url, normalise_title
 from ..venues import venue_family
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
 from .edit import update_entry
 from .model import Entry
-from .parse import LINK_RE, split_lines
+from .parse import LINK_RE, load, render, split_lines
 
 _URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
@@ -171,3 +173,23 @@ def _venue_line(entry: Entry) -> int:
         if entry.venue_tag and entry.venue_tag in line:
             return entry.line + offset
     return entry.line
+
+
+@dataclass(frozen=True)
+class Linted:
+    doc: AwesomeList  # as it stands after the fixes
+    problems: list[Problem]
+    fixed: int  # problems the fixes removed
+
+
+def lint_file(list_path: str | Path, apply_fix: bool = False) -> Linted:
+    """The list's problems; with `apply_fix` the safe fixes are written first (atomically, no other byte changed)."""
+    doc = load(list_path)
+    fixed = 0
+    if apply_fix:
+        repaired = fix(doc)
+        if render(repaired) != render(doc):
+            write_atomic(list_path, render(repaired))
+        fixed = len(lint(doc)) - len(lint(repaired))
+        doc = repaired
+    return Linted(doc, lint(doc), fixed)
