@@ -314,7 +314,7 @@ def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out
         text, shown = target.list_path.read_bytes().decode("utf-8"), str(target.list_path)
     else:
         assert github is not None  # Target.resolve: no list path and no clone means a repository
-        text, shown = github.read_list()[0], settings.list_path
+        (text, _head), shown = github.read_list(), settings.list_path
     doc = parse(text, shown)
     refuse_half_written(doc, shown)
 

@@ -22,7 +22,7 @@ from . import __version__, config
 from .awesome import load
 from .awesome.lint import lint_file
 from .errors import MimwatchError, UsageProblem
-from .fsutil import atomic_output
+from .fsutil import output_file
 from .records import enriched_record, write_jsonl
 from .settings import load_settings
 from .sources import DEFAULT_CATEGORIES
@@ -201,11 +201,8 @@ def fetch(since, until, ids, use_feed, source_file, categories, output, list_pat
         click.echo(f"nothing announced yet in {result.origin} (weekend, holiday or before 20:00 US Eastern)", err=True)
     papers = [*result.papers, *result.updates]
     records = (enriched_record(p, style) for p in papers)
-    if output == "-":
-        count = write_jsonl(records, sys.stdout)
-    else:
-        with atomic_output(output) as handle:
-            count = write_jsonl(records, handle)
+    with output_file(output) as handle:
+        count = write_jsonl(records, handle)
     progress.close()
     click.echo(f"wrote {count} record(s) to {'stdout' if output == '-' else output}", err=True)
 
@@ -336,12 +333,12 @@ def classify(model_dir, input_path, output):
 
         mimwatch fetch --since 2024-05-01 -o may.jsonl && mimwatch classify --input may.jsonl -o scores.jsonl
     """
-    from .classify.tasks import classify_file, load_model, write_output
+    from .classify.tasks import classify_file, load_model
 
     model = load_model(model_dir)
-    counted: list[int] = []
-    write_output(output, lambda handle: counted.append(classify_file(model, input_path, handle)))
-    click.echo(f"scored {counted[0]} paper(s)", err=True)
+    with output_file(output) as handle:
+        count = classify_file(model, input_path, handle)
+    click.echo(f"scored {count} paper(s)", err=True)
 
 
 @main.command()

@@ -43,3 +43,15 @@ def atomic_output(path: str | Path, binary: bool = False) -> Iterator[Any]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def output_file(path: str | Path | None) -> Iterator[Any]:
+    """Standard output for `-` (or None), else a text file written atomically (see `atomic_output`)."""
+    if path is None or str(path) == "-":
+        import sys
+
+        yield sys.stdout
+    else:
+        with atomic_output(path) as handle:
+            yield handle

@@ -378,7 +378,7 @@ def carry(
     proposed = state.proposed_sections(p.id for p in new)
     for paper, score in zip(new, scores, strict=True):
         # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
-        section = proposed.get(paper.id, score.sections[0][0]) if paper.id in open_pull.ids else NEEDS_TRIAGE
+        section = proposed.get(paper.id, score.first_section) if paper.id in open_pull.ids else NEEDS_TRIAGE
         candidate = _candidate(paper, score, section, view)
         (out.triage if candidate.section == NEEDS_TRIAGE else out.candidates).append(candidate)
     listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
@@ -471,8 +471,7 @@ def _unwritable(scored: Scored, view: ListView) -> str | None:
     the details go to the log.
     """
     paper, score, doc = scored.paper, scored.score, view.doc
-    section = score.sections[0][0] if score.sections and score.sections[0][0] in doc.sections else None
-    section = section or next(iter(doc.sections), None)
+    section = score.first_section if score.first_section in doc.sections else next(iter(doc.sections), None)
     if section is None:
         return "the list has no section to hold it"
     entry = entry_for(paper, view.style, view.enriched(paper))

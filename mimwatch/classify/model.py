@@ -74,6 +74,11 @@ class Score:
     sections: list[tuple[str, float]]
     reasons: dict[str, list]
 
+    @property
+    def first_section(self) -> str | None:
+        """The model's first choice of section, even when it is unsure (`section` then says "needs triage")."""
+        return self.sections[0][0] if self.sections else None
+
     def as_record(self) -> dict:
         return {
             "id": self.id,

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from ..awesome import load
-from ..fsutil import atomic_output
 from ..papers import normalise_title, title_key
 from ..resources import shipped_dir
 from ..sources.files import iter_records
@@ -334,13 +333,3 @@ def environment() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
     }
-
-
-def write_output(path: str | Path | None, write) -> None:  # write: a callable taking a handle
-    import sys
-
-    if path is None or str(path) == "-":
-        write(sys.stdout)
-    else:
-        with atomic_output(path) as handle:
-            write(handle)
