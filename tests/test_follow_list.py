@@ -24,10 +24,16 @@ ROBOTICS = [
 ]
 
 
+def downstream_list() -> str:
+    """The May list cut to its introduction and its downstream-task sections: a small list retrains in a
+    third of the time the whole one takes, and these tests are about following a change, not its size."""
+    text = MAY_LIST.read_text(encoding="utf-8")
+    return text[: text.index("## MIM for Backbones")] + text[text.index("## MIM for Downstream Tasks") : text.index(
+        "## Analysis and Understanding of MIM")]
+
+
 def list_with_robotics(tmp_path):
-    doc = add_section(
-        parse(MAY_LIST.read_text(encoding="utf-8")), "MIM for Robotics", parent="MIM for Downstream Tasks"
-    )
+    doc = add_section(parse(downstream_list()), "MIM for Robotics", parent="MIM for Downstream Tasks")
     entries = [Entry(title=t, authors=(a,), venue="ArXiv", year=2023, paper_url=f"https://arxiv.org/abs/{i}")
                for i, t, a in ROBOTICS]  # fmt: skip
     path = tmp_path / "README.md"
