@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +10,7 @@ from rapidfuzz import fuzz
 
 from ..papers import normalise_title, split_arxiv_id
 from ..venues import KNOWN_TYPOS, venue_family
-from .model import Block, Entry, EntryFormat, Heading, surname
+from .model import Block, Entry, EntryFormat, Heading, Unreadable, surname
 
 TITLE_MATCH_RATIO = 92.0  # rapidfuzz ratio (0-100) above which two normalised titles are the same paper
 
@@ -53,23 +52,24 @@ class AwesomeList:
         return tuple(e for e in self.entries if e.section == section)
 
     @cached_property
+    def unreadable(self) -> tuple[Unreadable, ...]:
+        """Lines that look like entries but cannot be read (kept verbatim; `lint` reports them)."""
+        return tuple(b for b in self.blocks if isinstance(b, Unreadable))
+
+    @cached_property
     def entry_format(self) -> EntryFormat:
-        """The format new entries take: the one most entries use, the newer `<br>` one on a tie."""
-        counts = Counter(e.format for e in self.entries)
-        return "inline" if counts["inline"] > counts["br"] else "br"
+        """The dialect new entries take: the one most entries use (Awesome-MIM's newer `br` on a tie)."""
+        counts = Counter(e.format for e in self.entries if e.format)
+        if not counts:
+            return "br"
+        preference = ["br", "inline"]
+        return min(counts, key=lambda name: (-counts[name], preference.index(name) if name in preference else 2, name))
 
     @cached_property
     def newline(self) -> str:
         text = "".join(b.raw for b in self.blocks)
         crlf = text.count("\r\n")
         return "\r\n" if crlf > text.count("\n") - crlf else "\n"
-
-    def link_label(self, kind: str) -> str:
-        """How the list spells the `paper`/`code` link label (`Code` or `code`), by majority."""
-        counts = Counter(m.group(1) for e in self.entries for m in re.finditer(r"\[\[(" + kind + r")\]\(", e.raw, re.I))
-        if counts:
-            return counts.most_common(1)[0][0]
-        return kind.capitalize() if self.entry_format == "br" else kind
 
     @cached_property
     def venue_counts(self) -> Counter[str]:
@@ -98,6 +98,14 @@ class AwesomeList:
     @cached_property
     def _normalised_titles(self) -> tuple[str, ...]:
         return tuple(normalise_title(e.title) for e in self.entries)
+
+    def mentions(self, arxiv_id: str) -> bool:
+        """The paper is in the list: as an entry, or in an entry that cannot be read."""
+        try:
+            key = split_arxiv_id(arxiv_id)[0]
+        except ValueError:
+            return False
+        return key in self._by_arxiv_id or any(key in u.arxiv_ids for u in self.unreadable)
 
     def find(
         self, arxiv_id: str | None = None, title: str | None = None, authors: tuple[str, ...] | list[str] = ()

@@ -3,51 +3,40 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 
 from ..errors import ListEditError
-from ..templating import render_template
+from .dialects import Dialect, dialect
 from .document import AwesomeList
+from .lines import content, split_lines
 from .model import Entry, Heading, github_anchor
-from .parse import LINK_RE, VENUE_LINE_RE, content, parse, render, split_lines
+from .parse import parse, render
 
 _TOC_RE = re.compile(r"^(?P<indent>\s*)[-*] \[(?P<text>.+)\]\(#(?P<anchor>[^)]+)\)\s*$")
 _BACK_TO_TOP = '<p align="right"'
 
 
-def render_entry(entry: Entry, doc: AwesomeList) -> str:
-    """An entry's text in the list's own format, link spellings and line endings."""
-    if entry.venue_tag is None or not entry.paper_url:
-        raise ListEditError(f"cannot render {entry.title!r}: an entry needs a venue, a year and a paper link")
-    text = render_template(
-        f"entry_{doc.entry_format}.md.j2",
-        entry=entry,
-        paper_label=doc.link_label("paper"),
-        code_label=doc.link_label("code"),
-        indent=_inline_indent(doc),
-    )
-    return text.replace("\n", doc.newline)
+def entry_dialect(entry: Entry, doc: AwesomeList) -> Dialect:
+    """The dialect an entry is written in: its own, else the one the list writes new entries in."""
+    return dialect(entry.format or doc.entry_format)
+
+
+def render_entry(entry: Entry, doc: AwesomeList, section: str | None = None) -> str:
+    """An entry's text in its dialect (the list's, for a new entry), link spellings and line endings."""
+    section = section or entry.section or (doc.sections[0] if doc.sections else "")
+    return entry_dialect(entry, doc).render(entry, doc, section).replace("\n", doc.newline)
 
 
 def add_entries(doc: AwesomeList, section: str, entries: Iterable[Entry]) -> AwesomeList:
-    """Append entries to a section, after its last entry, spaced the way that section is spaced."""
+    """Add entries to a section where the list puts new ones (after its last entry; a table row in date
+    order; under the paper's year), in the list's dialect, spaced the way that section is spaced."""
     entries = list(entries)
     heading = _require_heading(doc, section)
-    if not entries:
-        return doc
-    lines = split_lines(render(doc))
-    existing = doc.entries_in(heading.text)
-    nl = doc.newline
-    if existing:
-        at = existing[-1].end_line  # 0-based index of the line after the last entry
-        gap = nl if _blank_between_entries(doc, existing) else ""
-        chunks = [gap + render_entry(e, doc) for e in entries]
-    else:
-        at = heading.line
-        gap = nl if doc.entry_format == "br" else ""
-        chunks = [nl + render_entry(entries[0], doc)] + [gap + render_entry(e, doc) for e in entries[1:]]
-    return _splice(doc, lines, at, "".join(chunks))
+    for name in dict.fromkeys(e.format or doc.entry_format for e in entries):
+        group = [e for e in entries if (e.format or doc.entry_format) == name]
+        doc = parse(dialect(name).insert(doc, heading, group), doc.path)
+        heading = _require_heading(doc, section)
+    return doc
 
 
 def update_entry(
@@ -60,12 +49,16 @@ def update_entry(
 ) -> AwesomeList:
     """Change an entry's venue tag and/or code link in place; every other byte stays."""
     current = _locate(doc, entry)
+    style = entry_dialect(current, doc)
     lines = split_lines(render(doc))
     body = lines[current.line - 1 : current.end_line]
     if venue is not None or year is not None:
-        body = _replace_venue(current, body, venue or current.venue, year or current.year)
+        venue, year = venue or current.venue, year or current.year
+        if venue is None or year is None:
+            raise ListEditError(f"entry at line {current.line} needs both a venue and a year")
+        body = style.set_venue(doc, current, body, venue, year)
     if code_url is not None:
-        body = _set_code(doc, current, body, code_url)
+        body = style.set_code(doc, current, body, code_url)
     new_text = "".join(lines[: current.line - 1] + body + lines[current.end_line :])
     return parse(new_text, doc.path)
 
@@ -93,13 +86,6 @@ def add_section(doc: AwesomeList, title: str, parent: str | None = None) -> Awes
     return parse("".join(lines), doc.path)
 
 
-def _splice(doc: AwesomeList, lines: list[str], at: int, text: str) -> AwesomeList:
-    if at > 0 and not lines[at - 1].endswith("\n"):
-        lines[at - 1] += doc.newline  # the list had no final newline: the new text needs one before it
-        text = text.removesuffix(doc.newline)
-    return parse("".join(lines[:at]) + text + "".join(lines[at:]), doc.path)
-
-
 def _require_heading(doc: AwesomeList, section: str) -> Heading:
     heading = doc.heading(section)
     if heading is None:
@@ -116,74 +102,6 @@ def _locate(doc: AwesomeList, entry: Entry) -> Entry:
     if found is None:
         raise ListEditError(f"entry {entry.title!r} is not in the list")
     return found
-
-
-def _blank_between_entries(doc: AwesomeList, existing: tuple[Entry, ...]) -> bool:
-    if len(existing) >= 2:
-        return existing[1].line - existing[0].end_line > 1
-    return doc.entry_format == "br"
-
-
-def _inline_indent(doc: AwesomeList) -> str:
-    indents = Counter(
-        m.group(1)
-        for e in doc.entries
-        if e.format == "inline"
-        for m in [re.match(r"^(\s+)- ", split_lines(e.raw)[1])]
-        if m
-    )
-    return indents.most_common(1)[0][0] if indents else "   "
-
-
-def _replace_venue(entry: Entry, body: list[str], venue: str | None, year: int | None) -> list[str]:
-    if venue is None or year is None:
-        raise ListEditError(f"entry at line {entry.line} needs both a venue and a year")
-    tag = f"{venue}'{year}"
-    body = list(body)
-    if entry.format == "br":
-        for i in range(2, len(body)):
-            if m := VENUE_LINE_RE.match(body[i]):
-                body[i] = body[i][: m.start("venue")] + tag + body[i][m.end("year") :]
-                return body
-    else:
-        for i, line in enumerate(body):
-            for m in LINK_RE.finditer(line):
-                if re.fullmatch(r"[A-Za-z][A-Za-z0-9&.+\- ]*'\d{4}", m.group("label").strip()):
-                    body[i] = line[: m.start("label")] + tag + line[m.end("label") :]
-                    return body
-    raise ListEditError(f"entry at line {entry.line} has no venue tag to update")
-
-
-def _set_code(doc: AwesomeList, entry: Entry, body: list[str], url: str) -> list[str]:
-    body = list(body)
-    label = doc.link_label("code")
-    for i, line in enumerate(body):
-        for m in LINK_RE.finditer(line):
-            if m.group("label").strip().lower() == "code":
-                body[i] = line[: m.start("url")] + url + line[m.end("url") :]
-                return body
-    # No code link yet: put one right after the paper link, on its own line when links stand one a line.
-    for i, line in enumerate(body):
-        for m in LINK_RE.finditer(line):
-            kind = m.group("label").strip().lower()
-            is_paper = kind == "paper" or (entry.format == "inline" and m.group("url") == entry.paper_url)
-            if not is_paper:
-                continue
-            link = f"[[{label}]({url})]"
-            if entry.format == "br" and (line.lstrip().startswith("[[") or _next_is_link_line(body, i)):
-                ending = line[len(line.rstrip("\r\n")) :] or doc.newline
-                if not line.endswith("\n"):
-                    body[i] = line + doc.newline
-                    ending = ""
-                body.insert(i + 1, link + ending)
-            else:
-                body[i] = line[: m.end()] + " " + link + line[m.end() :]
-            return body
-    raise ListEditError(f"entry at line {entry.line} has no paper link to put a code link after")
-
-
-def _next_is_link_line(body: list[str], i: int) -> bool:
-    return i + 1 < len(body) and body[i + 1].lstrip().startswith("[[")
 
 
 def _subtree(doc: AwesomeList, owner: Heading) -> list[Heading]:

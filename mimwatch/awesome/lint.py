@@ -10,12 +10,14 @@ from rapidfuzz import fuzz
 
 from ..errors import ListFormatError
 from ..fsutil import write_atomic
-from ..papers import arxiv_id_from_url, normalise_title
+from ..papers import normalise_title
 from ..venues import venue_family
+from .dialects import dialect
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
 from .edit import update_entry
+from .lines import split_lines
 from .model import Entry
-from .parse import LINK_RE, load, render, split_lines
+from .parse import load, render
 
 _URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
@@ -33,6 +35,8 @@ class Problem:
 
 def lint(doc: AwesomeList) -> list[Problem]:
     problems = _duplicates(doc) + _venue_spellings(doc) + _missing_fields(doc) + _malformed_links(doc)
+    problems += [Problem(u.line, "unreadable-entry", f"not a {u.dialect} entry mimwatch can read ({u.reason}); "
+                         "kept as it is") for u in doc.unreadable]  # fmt: skip
     return sorted(problems, key=lambda p: (p.line, p.code))
 
 
@@ -88,13 +92,15 @@ def _venue_spellings(doc: AwesomeList) -> list[Problem]:
     preferred = doc.venue_style()
     problems = []
     for entry in doc.entries:
-        if entry.venue and preferred[venue_family(entry.venue)] != entry.venue:
+        if entry.venue and entry.year and preferred[venue_family(entry.venue)] != entry.venue:
             want = preferred[venue_family(entry.venue)]
+            style = dialect(entry.format or "br")
             problems.append(
                 Problem(
                     _venue_line(entry),
                     "venue-spelling",
-                    f"venue {entry.venue_tag!r} is spelled {want!r} elsewhere in the list ({want}'{entry.year})",
+                    f"venue {style.venue_text(entry.venue, entry.year)!r} is spelled {want!r} elsewhere in the list "
+                    f"({style.venue_text(want, entry.year)})",
                     fixable=True,
                 )
             )
@@ -132,45 +138,24 @@ def _malformed_links(doc: AwesomeList) -> list[Problem]:
 
 
 def _entry_fields(entry: Entry) -> list[Problem]:
-    missing = [
-        name
-        for name, present in (
-            ("title", entry.title.strip()),
-            ("authors", entry.authors),
-            ("venue'year", entry.venue_tag),
-            ("paper link", entry.paper_url),
-        )
-        if not present
-    ]
+    present = {"title": entry.title.strip(), "authors": entry.authors, "venue'year": entry.venue_tag,
+               "paper link": entry.paper_url, "date": entry.date}  # fmt: skip
+    missing = [name for name in dialect(entry.format or "br").required if not present[name]]
     if not missing:
         return []
     return [Problem(entry.line, "missing-field", f"entry {entry.title[:60]!r} has no {', no '.join(missing)}")]
 
 
 def _entry_links(entry: Entry) -> list[Problem]:
-    problems = []
-    for offset, line in enumerate(split_lines(entry.raw)):
-        line_no = entry.line + offset
-        for m in LINK_RE.finditer(line):
-            url = m.group("url").strip()
-            if not _URL_RE.match(url):
-                message = f"link [[{m.group('label')}]] has no valid URL: {url!r}"
-                problems.append(Problem(line_no, "malformed-link", message))
-            elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-                problems.append(Problem(line_no, "malformed-link", f"arXiv link without a valid id: {url!r}"))
-        stripped = LINK_RE.sub("", line)
-        if "[[" in stripped:
-            problems.append(Problem(line_no, "malformed-link", "unclosed link: " + stripped.strip()[:80]))
-        elif re.search(r"\[[^\]\[]*\]\(https?://", stripped):
-            problems.append(
-                Problem(line_no, "malformed-link", "link not in the list's [[Label](url)] form: " + stripped.strip()[:80])  # noqa: E501
-            )
-    return problems
+    found = dialect(entry.format or "br").link_problems(entry)
+    return [Problem(entry.line + offset, "malformed-link", message) for offset, message in found]
 
 
 def _venue_line(entry: Entry) -> int:
+    """The line of the entry that names its venue (`CVPR'2023`, `CVPR 2023`, `*CVPR 2023*`)."""
+    pattern = re.compile(re.escape(entry.venue or "") + r"""['\s]+""" + str(entry.year))
     for offset, line in enumerate(split_lines(entry.raw)):
-        if entry.venue_tag and entry.venue_tag in line:
+        if entry.venue and pattern.search(line):
             return entry.line + offset
     return entry.line
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
 
 from ..papers import arxiv_id_from_url, normalise_title
 
-EntryFormat = Literal["inline", "br"]
+EntryFormat = str  # the name of the entry's dialect (see awesome/dialects): br, inline, one-line, table, nested
+_YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
 
 def surname(author: str) -> str:
     """The last word of an author's name, normalised; used as the first-author check."""
@@ -31,6 +31,18 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """Lines that look like an entry of the list's dialect but cannot be read as one: kept verbatim, never
+    edited, and reported by `lint` (a later version of a list may write entries slightly differently)."""
+
+    raw: str
+    line: int
+    dialect: str
+    reason: str
+    arxiv_ids: tuple[str, ...] = ()  # arXiv links in it: the paper is in the list, readable or not
+
+
+@dataclass(frozen=True)
 class Heading:
     level: int
     text: str
@@ -41,6 +53,11 @@ class Heading:
     @property
     def anchor(self) -> str:
         return github_anchor(self.text)
+
+    @property
+    def is_year(self) -> bool:
+        """A `#### 2021` heading: a year subsection of the section above it, not a section of its own."""
+        return bool(_YEAR_RE.match(self.text.strip()))
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,7 @@ class Entry:
     other_links: tuple[Link, ...] = ()
     image_url: str | None = None
     figure: str | None = field(default=None, compare=False)
+    date: str | None = None  # the date a list shows beside the entry (a table's Date column), as written
     format: EntryFormat | None = None
     section: str | None = None
     line: int = 0
@@ -93,10 +111,11 @@ class Entry:
             "abbreviation": self.abbreviation,
             "other_links": self.other_links,
             "image_url": self.image_url,
+            "date": self.date,
         }
 
 
-Block = Text | Heading | Entry
+Block = Text | Heading | Entry | Unreadable
 
 
 def github_anchor(text: str) -> str:
