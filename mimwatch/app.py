@@ -179,7 +179,7 @@ def scan(
         max_candidates=options.max_candidates or settings.max_candidates,
         exclude=options.exclude or tuple(settings.exclude),
         since=since, until=until, source=source, record=target.mode != "dry-run",
-        fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None,
+        fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None, dialect=settings.dialect,
     )  # fmt: skip
 
 
@@ -200,7 +200,8 @@ def refresh(
     result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=endpoints.api_url)
     model = load_model(endpoints.model_dir or settings.model)
     return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher, day=today,
-                    source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids)  # fmt: skip
+                    source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids,
+                    dialect=settings.dialect)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,19 @@ class Paper:
         return self.published.year if self.published else None
 
     @property
+    def v1_date(self) -> str | None:
+        """The day version 1 was submitted, as `2023-05-24`; `2023-05-xx` when only the id's month is known (a
+        feed lists a cross-list or a new version on the day it announces it, not on v1's day)."""
+        m = re.match(r"^(?P<yy>\d{2})(?P<mm>\d{2})\.", self.id)
+        if m is None:
+            return self.published.isoformat() if self.published else None
+        month = f"20{m.group('yy')}-{m.group('mm')}"
+        first_listing = self.announce_type in (None, "new")  # a cross-list or new version is dated by its own day
+        if self.published and self.published.isoformat()[:7] == month and first_listing:
+            return self.published.isoformat()
+        return f"{month}-xx"
+
+    @property
     def is_new_version(self) -> bool:
         """A `replace` feed item: a later version of a paper announced before, never a new candidate."""
         return self.announce_type in ("replace", "replace-cross")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from .awesome.dialects import dialect as dialect_named
 from .awesome.document import AwesomeList
 from .awesome.edit import add_entries
 from .awesome.lint import entry_problems, refuse_half_written
@@ -81,12 +82,18 @@ class ScanSummary:
 
 
 class ListView:
-    """The list as one scan sees it: its parse, its venue spelling, and each paper's enrichment, made once."""
+    """The list as one scan sees it: its parse, its venue spelling, the dialect new entries take (the list's
+    own, or `dialect` when the settings name one), and each paper's enrichment, made once."""
 
-    def __init__(self, doc: AwesomeList) -> None:
+    def __init__(self, doc: AwesomeList, dialect: str | None = None) -> None:
         self.doc = doc
         self.style = doc.venue_style()
+        self.dialect = dialect_named(dialect or doc.entry_format)
         self._enriched: dict[Paper, Enrichment] = {}
+
+    def entry(self, paper: Paper) -> Entry:
+        """The paper's entry as this list writes new ones."""
+        return entry_for(paper, self.style, self.enriched(paper), self.dialect.name)
 
     def enriched(self, paper: Paper) -> Enrichment:
         if paper not in self._enriched:
@@ -100,6 +107,10 @@ class ListView:
 
     def listed(self, paper: Paper) -> Entry | None:
         return self.doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors)
+
+    def mentions(self, paper: Paper) -> bool:
+        """In the list: as an entry, or inside an entry the list's dialect cannot read."""
+        return self.listed(paper) is not None or bool(paper.id and self.doc.mentions(paper.id))
 
 
 @dataclass(frozen=True)
@@ -173,18 +184,19 @@ def scan(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     record: bool = True,
     fetch_ids: FetchIds | None = None,
+    dialect: str | None = None,
 ) -> ScanSummary:
     """One scan of fetched papers against the list (`doc`, parsed with its path); `record=False` (a dry run)
     leaves the state untouched.
 
     `exclude`: phrases that rule a paper out (title or abstract, whole words, any case), before the model.
     `fetch_ids`: the API source's fetch by id, for authors a saved source lacks and for papers of the open
-    bot PR that the state has not cached.
+    bot PR that the state has not cached. `dialect`: the entry format new entries take (default: the list's).
     """
     started = clock()
     list_path = doc.path or "README.md"
     refuse_half_written(doc, list_path)
-    view = ListView(doc)
+    view = ListView(doc, dialect)
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
     open_pull = publisher.open_pull()
@@ -324,7 +336,8 @@ def find_updates(
         found = view.enriched(paper)
         new_venue = None
         listed_as_preprint = entry.venue is None or venue_family(entry.venue) == "arxiv"
-        if found.venue and not found.venue.is_preprint and listed_as_preprint:
+        carries_venue = dialect_named(entry.format or view.doc.entry_format).has_venue
+        if found.venue and not found.venue.is_preprint and listed_as_preprint and carries_venue:
             spelled = found.venue.spelled(view.style)
             new_venue = spelled if spelled.tag() != entry.venue_tag else None
         new_code = found.code if found.code and not entry.code_url else None
@@ -409,7 +422,7 @@ def _candidate(paper: Paper, score: Score, section: str, view: ListView) -> Cand
     """The paper as a proposal for `section`; for triage when the list has no such section."""
     return Candidate(
         paper=paper,
-        entry=entry_for(paper, view.style, view.enriched(paper)),
+        entry=view.entry(paper),
         section=section if section in view.doc.sections else NEEDS_TRIAGE,
         relevance=score.relevance,
         sections=tuple((n, p) for n, p in score.sections),
@@ -432,9 +445,12 @@ def bounded(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def entry_for(paper: Paper, style: dict[str, str], found: Enrichment | None = None) -> Entry:
-    """The list entry for a paper (venue spelled the list's way, `style`); every field bounded, so no record
-    can blow up the list or the PR. `found`: the paper's enrichment, when made already."""
+def entry_for(
+    paper: Paper, style: dict[str, str], found: Enrichment | None = None, dialect: str | None = None
+) -> Entry:
+    """The list entry for a paper (venue spelled the list's way, `style`; in `dialect`, else the list's);
+    every field bounded, so no record can blow up the list or the PR. `found`: the paper's enrichment, when
+    made already."""
     found = found or enrich(paper)
     venue = found.venue.spelled(style) if found.venue else None
     authors = paper.authors if len(paper.authors) <= MAX_AUTHORS else (*paper.authors[:MAX_AUTHORS], "et al")
@@ -447,6 +463,8 @@ def entry_for(paper: Paper, style: dict[str, str], found: Enrichment | None = No
         code_url=found.code if found.code and len(found.code) <= MAX_URL else None,
         abbreviation=found.abbreviation if found.abbreviation and len(found.abbreviation) <= 40 else None,
         other_links=(Link("Project", found.project),) if found.project and len(found.project) <= MAX_URL else (),
+        date=paper.v1_date,  # a table's Date column
+        format=dialect,
     )
 
 
@@ -474,10 +492,12 @@ def _unwritable(scored: Scored, view: ListView) -> str | None:
     section = score.first_section if score.first_section in doc.sections else next(iter(doc.sections), None)
     if section is None:
         return "the list has no section to hold it"
-    entry = entry_for(paper, view.style, view.enriched(paper))
-    for reason, missing in (("no paper link", not entry.paper_url), ("no authors", not entry.authors),
-                            ("no venue or year", not entry.venue_tag)):  # fmt: skip
-        if missing:
+    entry = view.entry(paper)
+    present = {"paper link": entry.paper_url, "authors": entry.authors, "venue'year": entry.venue_tag,
+               "date": entry.date, "title": entry.title}  # fmt: skip
+    for field_name, reason in (("paper link", "no paper link"), ("authors", "no authors"),
+                               ("venue'year", "no venue or year"), ("date", "no date"), ("title", "no title")):
+        if field_name in view.dialect.required and not present[field_name]:
             return reason
     try:
         trial = add_entries(doc, section, [entry])
@@ -496,7 +516,7 @@ def _known(paper: Paper, view: ListView, open_ids: frozenset[str], history: Hist
     """Why a fetched paper is not a new candidate, or None when it is one."""
     if paper.key in seen:
         return "duplicate in this fetch"
-    if view.listed(paper) is not None:
+    if view.mentions(paper):
         return "already in the list"
     if paper.key in open_ids:
         return "already in the open bot PR"

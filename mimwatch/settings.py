@@ -20,6 +20,7 @@ class Settings:
     list: str | None = None  # path of the list in a local checkout (or in the repository, with `repo`)
     repo: str | None = None  # OWNER/NAME on GitHub
     list_path: str = "README.md"  # the list's path inside the repository
+    dialect: str | None = None  # the entry format new entries take; None: the one most of the list's entries use
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
@@ -70,7 +71,15 @@ def _from_table(table: dict, source: Path) -> Settings:
             raise ConfigError(f"{source}: {key} must be a number, not {value!r}")
         if name in ("max_candidates", "stream_window") and not isinstance(value, int):
             raise ConfigError(f"{source}: {key} must be a whole number, not {value!r}")
+        if name == "dialect" and value not in _dialects():
+            raise ConfigError(f"{source}: unknown {key} {value!r}; known: {', '.join(_dialects())}")
         if name == "exclude" and not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{source}: {key} must be a list of phrases (non-empty strings), not {value!r}")
         setattr(settings, name, value)
     return settings
+
+
+def _dialects() -> list[str]:
+    from .awesome.dialects import registry
+
+    return list(registry())

@@ -40,13 +40,13 @@ def dec_text() -> str:
     return DEC_LIST.read_text(encoding="utf-8")
 
 
-def git_clone(tmp_path: Path) -> Path:
-    """A git clone of the May list on `main`, committed by a maintainer."""
+def git_clone(tmp_path: Path, source: Path = MAY_LIST) -> Path:
+    """A git clone of a list (the May list by default) on `main`, committed by a maintainer."""
     import subprocess
 
     clone = tmp_path / "clone"
     clone.mkdir()
-    (clone / "README.md").write_bytes(MAY_LIST.read_bytes())
+    (clone / "README.md").write_bytes(source.read_bytes())
     for args in (["init", "-q", "-b", "main"], ["add", "README.md"],
                  ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "list"]):  # fmt: skip
         subprocess.run(["git", "-C", str(clone), *args], check=True)
