@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
@@ -35,8 +35,8 @@ from .classify.tasks import (
     rejected_examples,
     train_from_files,
 )
-from .errors import SourceError, UsageProblem
-from .fsutil import atomic_output
+from .errors import MimwatchError, SourceError, UsageProblem
+from .fsutil import atomic_output, write_atomic
 from .papers import Paper, split_arxiv_id
 from .pipeline import ScanSummary
 from .pipeline import scan as run_scan
@@ -45,6 +45,7 @@ from .publish.github import GitHubPublisher, PullRequestRecord
 from .publish.local import DryRunPublisher, LocalGitPublisher
 from .publish.proposal import OpenPull
 from .records import write_jsonl
+from .resources import shipped_dir
 from .settings import Settings
 from .sources import ApiSource, FeedResult, FeedSource, read_source_file
 from .sources.api import DEFAULT_API_URL, PageCache
@@ -83,7 +84,9 @@ class Target:
         repo = repo or settings.repo
         if mode == "open-pr" and not repo:
             raise UsageProblem("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
-        if list_path is None and settings.list and not repo:
+        # The settings' list is a file of this checkout; without a checkout (no such file) the list is read
+        # from the repository.
+        if list_path is None and settings.list and (not repo or Path(settings.list).is_file()):
             list_path = Path(settings.list)
         if not (list_path or repo or git_repo):
             raise UsageProblem("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
@@ -435,3 +438,112 @@ def fetch(
         return FeedSource(base_url=feed_url, categories=list(categories)).fetch()
     assert source_file is not None
     return read_source_file(source_file)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What `init` found and wrote."""
+
+    list_path: Path
+    dialect: str
+    counts: dict[str, int]  # entries per dialect
+    sections: dict[str, int]  # entries per section
+    unreadable: int
+    repo: str | None
+    written: tuple[Path, ...]
+
+
+def init(folder: Path, list_path: Path | None = None, repo: str | None = None, force: bool = False) -> Initialised:
+    """Set mimwatch up in a list's repository: find the list, detect its dialect and sections, write a commented
+    `mimwatch.toml` and the example workflow (`.github/workflows/mimwatch.yml`). Refuses to overwrite either
+    without `force`."""
+    folder = Path(folder)
+    path = list_path or _find_list(folder)
+    doc = load(path if path.is_absolute() else folder / path)
+    relative = (path if not path.is_absolute() else path.relative_to(folder.resolve())).as_posix()
+    counts = dict(Counter(e.format or "" for e in doc.entries).most_common())
+    sections = {s: len(doc.entries_in(s)) for s in doc.sections}
+    repo = repo or _origin_repo(folder)
+    settings_file = folder / "mimwatch.toml"
+    workflow = folder / ".github" / "workflows" / "mimwatch.yml"
+    if not force and (existing := [p for p in (settings_file, workflow) if p.exists()]):
+        raise UsageProblem(f"{', '.join(map(str, existing))} exist already; --force writes over them")
+    found = Initialised(Path(relative), doc.entry_format, counts, sections, len(doc.unreadable), repo, ())
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(settings_file, settings_text(found))
+    example = (shipped_dir("examples") / "awesome-list-workflow.yml").read_text(encoding="utf-8")
+    write_atomic(workflow, example.replace("list-path: README.md", f"list-path: {relative}"))
+    return replace(found, written=(settings_file, workflow))
+
+
+def settings_text(found: Initialised) -> str:
+    """A commented `mimwatch.toml` for the list `init` found."""
+    from .awesome.dialects import dialect
+    from .settings import Settings
+
+    defaults = Settings()
+    style = dialect(found.dialect)
+    other = [f"{n} ({c})" for n, c in found.counts.items() if n != found.dialect]
+    lines = [
+        f"# mimwatch settings for {found.list_path}, written by `mimwatch init`. Options on the command line win.",
+        "[mimwatch]",
+        "# The list (in this checkout) and its path in the repository.",
+        f'list = "{found.list_path}"',
+        f'list_path = "{found.list_path}"',
+        "# The list's GitHub repository: needed to open pull requests (`mimwatch scan --open-pr`).",
+        f'repo = "{found.repo}"' if found.repo else '# repo = "OWNER/NAME"',
+        "",
+        f"# New entries are written in the list's own dialect: {found.dialect}, like",
+        f"#   {style.summary}",
+        f"# ({found.counts.get(found.dialect, 0)} of {sum(found.counts.values())} entries"
+        + (f"; also {', '.join(other)}" if other else "") + "). Name another to override it:",
+        f'# dialect = "{found.dialect}"',
+    ]
+    if found.unreadable:
+        lines.append(f"# {found.unreadable} entries could not be read; `mimwatch lint {found.list_path}` lists them.")
+    lines += ["", "# The sections papers are filed under (the model learns them from their entries):"]
+    lines += [f"#   {name} ({n} entr{'y' if n == 1 else 'ies'})" for name, n in found.sections.items()]
+    lines += [
+        "",
+        "# arXiv categories to watch.",
+        "categories = [" + ", ".join(f'"{c}"' for c in defaults.categories) + "]",
+        "# The model's own threshold lets about 2.5 of 1,000 new papers through; set one (0..1) for more or fewer.",
+        "# threshold = 0.5",
+        "# At most this many new papers per run; the rest wait for the next.",
+        f"max_candidates = {defaults.max_candidates}",
+        "# Phrases that rule a paper out (title or abstract, whole words, any case).",
+        "exclude = []",
+        "# When `mimwatch schedule` scans (the Action has its own cron in .github/workflows/mimwatch.yml).",
+        f'schedule = "{defaults.schedule}"',
+        f'timezone = "{defaults.timezone}"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _find_list(folder: Path) -> Path:
+    """README.md when it holds entries, else the Markdown file at the top of `folder` that holds the most."""
+    candidates = [folder / "README.md", *sorted(p for p in folder.glob("*.md") if p.name != "README.md")]
+    best: tuple[int, Path] | None = None
+    for path in candidates:
+        try:
+            count = len(parse(path.read_text(encoding="utf-8"), path).entries) if path.is_file() else 0
+        except (MimwatchError, OSError, UnicodeDecodeError):
+            continue
+        if count and (best is None or count > best[0]):
+            best = (count, path)
+        if count and path.name == "README.md":
+            break
+    if best is None:
+        raise UsageProblem(f"found no awesome list (a Markdown file with paper entries) in {folder}; give --list PATH")
+    return best[1].relative_to(folder)
+
+
+def _origin_repo(folder: Path) -> str | None:
+    """OWNER/NAME of the clone's `origin` on GitHub, when it has one."""
+    import re
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(folder), "remote", "get-url", "origin"], capture_output=True, text=True)
+    m = re.search(r"github\.com[:/](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$", done.stdout.strip())
+    return m.group("repo") if done.returncode == 0 and m else None

@@ -410,19 +410,49 @@ def _default_model_dir() -> Path:
     return default_model_dir()
 
 
+@main.command()
+@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The list, relative to the repository [README.md, else the Markdown file with most entries].")
+@click.option("--repo", help="OWNER/NAME on GitHub [from git's origin remote].")
+@click.option("--force", is_flag=True, help="Write over an existing mimwatch.toml and workflow.")
+def init(list_path, repo, force):
+    """Set mimwatch up in a list's repository (run it there): detect the list's dialect and sections, write a
+    commented mimwatch.toml and .github/workflows/mimwatch.yml, and print the next two steps.
+
+    Example:
+
+        cd Awesome-Masked-Autoencoders && mimwatch init
+    """
+    from . import app
+    from .awesome.dialects import dialect
+
+    found = app.init(Path.cwd(), list_path, repo, force)
+    described = ", ".join(f"{n} {name}" for name, n in found.counts.items())
+    click.echo(f"{found.list_path}: {sum(found.counts.values())} entries ({described}), "
+               f"{len(found.sections)} sections; new entries will be written as {found.dialect}:")  # fmt: skip
+    click.echo(f"  {dialect(found.dialect).summary}")
+    if found.unreadable:
+        click.echo(f"  {found.unreadable} entries could not be read: `mimwatch lint {found.list_path}` lists them")
+    for path in found.written:
+        click.echo(f"wrote {path.relative_to(Path.cwd())}")
+    click.echo(
+        "\nNext:\n"
+        "  1. Train the model on the list (fetches the entries' abstracts from arXiv; offline it learns their "
+        "titles):\n"
+        "       mimwatch corpus build --out corpus.jsonl.gz && mimwatch train --corpus corpus.jsonl.gz\n"
+        "  2. Run a first scan that only prints what it would propose:\n"
+        "       mimwatch scan --dry-run"
+    )
+
+
 @main.group()
 def corpus():
     """Build the corpus of abstracts that training reads for the list's own papers."""
 
 
 @corpus.command("build")
-@click.option(
-    "--list",
-    "list_path",
-    required=True,
-    type=EXISTING_FILE,
-    help="The awesome list.",
-)
+@click.option("--list", "list_path", type=EXISTING_FILE, help="The awesome list [the settings' list].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL(.gz) file to write.")
 @click.option(
     "--api-url",
@@ -431,7 +461,7 @@ def corpus():
     show_default=True,
     help="arXiv API endpoint (env MIMWATCH_ARXIV_API_URL).",
 )
-def corpus_build(list_path, out, api_url):
+def corpus_build(list_path, config_path, out, api_url):
     """Fetch the abstracts of every arXiv entry of a list through the arXiv API.
 
     Entries without an arXiv link are reported and trained on title-only.
@@ -442,6 +472,11 @@ def corpus_build(list_path, out, api_url):
     """
     from . import app
 
+    if list_path is None:
+        configured = load_settings(config_path).list
+        if not configured:
+            raise click.UsageError("give --list PATH (or `list` in the settings file)")
+        list_path = Path(configured)
     progress = _Progress()
     built = app.build_corpus(list_path, out, api_url, progress)
     progress.close()

@@ -8,7 +8,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def shipped_dir(name: str) -> Path:
-    """`templates` or `models`: inside the package in a wheel, at the repository root in a checkout."""
+    """`templates`, `models` or `examples`: inside the package in a wheel, at the repository root in a checkout."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

@@ -17,7 +17,7 @@ class ConfigError(MimwatchError):
 
 @dataclass
 class Settings:
-    list: str | None = None  # path of the list in a local checkout (or in the repository, with `repo`)
+    list: str | None = None  # the list in this checkout (without the file here, with `repo`: read from GitHub)
     repo: str | None = None  # OWNER/NAME on GitHub
     list_path: str = "README.md"  # the list's path inside the repository
     dialect: str | None = None  # the entry format new entries take; None: the one most of the list's entries use

@@ -66,6 +66,8 @@ class NestedDialect(Dialect):
     blank_between = True
 
     def read(self, lines: list[str], i: int, section: str | None, source: str | None) -> Read | None:
+        if content(lines[i]).lstrip()[:1] not in ("-", "*") or i + 1 >= len(lines) or "[[" not in lines[i + 1]:
+            return None  # the common case, decided without a regex
         first = _TITLE_RE.match(content(lines[i]))
         if first is None or i + 1 >= len(lines) or not _LINK_LINE_RE.match(content(lines[i + 1])):
             return None
