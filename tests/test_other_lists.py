@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 from pathlib import Path
 
@@ -36,3 +37,16 @@ def test_a_scan_writes_new_entries_in_the_lists_dialect_that_its_lint_accepts(tm
     assert [p for p in lint(after) if p.line in new_lines] == []
     assert len(lint(after)) == len(lint(before))  # nothing else changed its lint
     assert len(after.unreadable) == len(before.unreadable)
+
+    # A dry run of the same scan (on a state that has not seen it) prints exactly that change, and writes nothing.
+    copy = tmp_path / f"{name}.md"
+    copy.write_bytes(source.read_bytes())
+    dry = CliRunner().invoke(main, ["scan", "--list", str(copy), "--source", str(DAILY), "--threshold", "0", "--dry-run",
+                                    "--state", str(tmp_path / "fresh.sqlite")])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    printed = [line[1:] for line in dry.stdout.split("--- pull request")[0].splitlines()
+               if line.startswith("+") and not line.startswith("+++")]  # fmt: skip
+    committed = [line[1:] for line in difflib.unified_diff(source.read_text(encoding="utf-8").splitlines(),
+                                                           branch.splitlines(), lineterm="")
+                 if line.startswith("+") and not line.startswith("+++")]  # fmt: skip
+    assert printed == committed and copy.read_bytes() == source.read_bytes()
