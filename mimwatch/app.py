@@ -1,4 +1,4 @@
-"""The application: what `mimwatch scan`, `refresh`, `train`, `fetch` and `corpus build` do, as plain functions.
+"""The application: what `mimwatch scan`, `refresh`, `train`, `fetch`, `corpus build` and `init` do, as plain functions.
 
 The CLI, the daemon and the tests call these; the CLI only parses options and prints. Settings (the
 configuration file) come in resolved, options override them here, in one place.
