@@ -51,3 +51,17 @@ def git_clone(tmp_path: Path, source: Path = MAY_LIST) -> Path:
                  ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "list"]):  # fmt: skip
         subprocess.run(["git", "-C", str(clone), *args], check=True)
     return clone
+
+
+VARIANTS = ["as-is", "crlf", "no-final-newline", "crlf-no-final-newline", "bom"]
+
+
+def variant_of(text: str, variant: str) -> str:
+    """The list as another editor might save it: CRLF endings, no final newline, a byte-order mark."""
+    if "crlf" in variant:
+        text = text.replace("\n", "\r\n")
+    if "no-final-newline" in variant:
+        text = text.rstrip("\r\n")
+    if variant == "bom":
+        text = "\ufeff" + text
+    return text

@@ -9,22 +9,13 @@ from hypothesis import strategies as st
 from mimwatch.awesome import Entry, parse, render
 from mimwatch.awesome.edit import add_entries
 
-from .conftest import DEC_LIST, MAY_LIST
+from .conftest import DEC_LIST, MAY_LIST, VARIANTS, variant_of
 
 
 @pytest.mark.parametrize("path", [MAY_LIST, DEC_LIST], ids=["may-2023-inline", "dec-2023-br"])
-@pytest.mark.parametrize(
-    "variant",
-    ["as-is", "crlf", "no-final-newline", "crlf-no-final-newline", "bom"],
-)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_real_lists_round_trip_byte_for_byte(path, variant):
-    text = path.read_text(encoding="utf-8")
-    if "crlf" in variant:
-        text = text.replace("\n", "\r\n")
-    if "no-final-newline" in variant:
-        text = text.rstrip("\r\n")
-    if variant == "bom":
-        text = "\ufeff" + text
+    text = variant_of(path.read_text(encoding="utf-8"), variant)
     doc = parse(text)
     assert render(doc) == text
     assert len(doc.entries) == (140 if path == MAY_LIST else 217)

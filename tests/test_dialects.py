@@ -13,6 +13,8 @@ from mimwatch.awesome import Entry, Link, parse, render
 from mimwatch.awesome.edit import add_entries, update_entry
 from mimwatch.awesome.lint import fix, lint
 
+from .conftest import VARIANTS, variant_of
+
 OTHER = Path(__file__).parent / "data" / "other-lists"
 LISTS = {
     "one-line": OTHER / "edisonleeeee-excerpt.md",
@@ -33,15 +35,9 @@ def diff(before: str, after: str) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(LISTS))
-@pytest.mark.parametrize("variant", ["as-is", "crlf", "no-final-newline", "crlf-no-final-newline", "bom"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_each_list_round_trips_byte_for_byte(name, variant):
-    text = text_of(name)
-    if "crlf" in variant:
-        text = text.replace("\n", "\r\n")
-    if "no-final-newline" in variant:
-        text = text.rstrip("\r\n")
-    if variant == "bom":
-        text = "\ufeff" + text
+    text = variant_of(text_of(name), variant)
     doc = parse(text)
     assert render(doc) == text
     assert len(doc.entries) == ENTRIES[name] and {e.format for e in doc.entries} == {name}

@@ -52,6 +52,12 @@ class _AwesomeMim(Dialect):
     def venue_text(self, venue: str, year: int) -> str:
         return f"{venue}'{year}"
 
+    def _read_entry(self, lines: list[str], i: int, section: str | None, source: str | None, fields_of) -> Read:
+        """The entry starting at line index `i`: up to a blank line or the next bullet or heading."""
+        end = _entry_end(lines, i)
+        fields = fields_of([content(x) for x in lines[i:end]], i + 1, source)
+        return Read(end, (_entry(lines[i:end], fields, self.name, i + 1, section),))
+
     def link_problems(self, entry: Entry) -> list[tuple[int, str]]:
         problems = []
         for offset, line in enumerate(split_lines(entry.raw)):
@@ -115,9 +121,7 @@ class BrDialect(_AwesomeMim):
     def read(self, lines: list[str], i: int, section: str | None, source: str | None) -> Read | None:
         if not BR_HEADER_RE.match(content(lines[i])):
             return None
-        end = _entry_end(lines, i)
-        fields = _br_fields([content(line) for line in lines[i:end]], i + 1, source)
-        return Read(end, (_entry(lines[i:end], fields, self.name, i + 1, section),))
+        return self._read_entry(lines, i, section, source, _br_fields)
 
     def set_venue(self, doc: AwesomeList, entry: Entry, body: list[str], venue: str, year: int) -> list[str]:
         body = list(body)
@@ -141,9 +145,7 @@ class InlineDialect(_AwesomeMim):
         # A bold `Abbr:` header is an entry even when its title line is missing (then it is half-written).
         if not (title_line or (INLINE_ABBR_RE.match(line) and line.startswith("* **"))):
             return None
-        end = _entry_end(lines, i)
-        fields = _inline_fields([content(x) for x in lines[i:end]], i + 1, source)
-        return Read(end, (_entry(lines[i:end], fields, self.name, i + 1, section),))
+        return self._read_entry(lines, i, section, source, _inline_fields)
 
     def set_venue(self, doc: AwesomeList, entry: Entry, body: list[str], venue: str, year: int) -> list[str]:
         body = list(body)
