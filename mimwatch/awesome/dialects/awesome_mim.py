@@ -186,17 +186,19 @@ def _entry_end(lines: list[str], start: int) -> int:
     return j
 
 
+def _second_line(pattern: re.Pattern, texts: list[str], line_no: int, source: str | None, rule: str) -> re.Match:
+    """The entry's second line matched by `pattern`; else the entry is half-written: ListFormatError with its line."""
+    if len(texts) > 1 and (m := pattern.match(texts[1])):
+        return m
+    raise ListFormatError(f"half-written entry: {rule}", path=source, line=line_no + (len(texts) > 1),
+                          text=texts[1] if len(texts) > 1 else texts[0])  # fmt: skip
+
+
 def _br_fields(texts: list[str], line_no: int, source: str | None) -> dict:
     header = BR_HEADER_RE.match(texts[0])
     assert header is not None  # read() matched it
-    authors_match = BR_AUTHORS_RE.match(texts[1]) if len(texts) > 1 else None
-    if authors_match is None:
-        raise ListFormatError(
-            "half-written entry: the title line must be followed by an '*Authors*<br>' line",
-            path=source,
-            line=line_no + 1 if len(texts) > 1 else line_no,
-            text=texts[1] if len(texts) > 1 else texts[0],
-        )
+    authors_match = _second_line(BR_AUTHORS_RE, texts, line_no, source, "the title line must be followed by an "
+                                 "'*Authors*<br>' line")  # fmt: skip
     venue = year = None
     if len(texts) > 2 and (v := VENUE_LINE_RE.match(texts[2])):
         venue, year = v.group("venue"), int(v.group("year"))
@@ -231,14 +233,8 @@ def _br_fields(texts: list[str], line_no: int, source: str | None) -> dict:
 
 def _inline_fields(texts: list[str], line_no: int, source: str | None) -> dict:
     header = texts[0]
-    title_match = INLINE_TITLE_RE.match(texts[1]) if len(texts) > 1 else None
-    if title_match is None:
-        raise ListFormatError(
-            "half-written entry: the author line must be followed by a '   - Title. [[Venue'Year](link)]' line",
-            path=source,
-            line=line_no + 1 if len(texts) > 1 else line_no,
-            text=texts[1] if len(texts) > 1 else header,
-        )
+    title_match = _second_line(INLINE_TITLE_RE, texts, line_no, source, "the author line must be followed by a "
+                               "'   - Title. [[Venue'Year](link)]' line")  # fmt: skip
     abbreviation = None
     if m := INLINE_ABBR_RE.match(header):
         abbreviation = unescape_markdown(m.group("abbr").strip())
