@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from . import config
-from .awesome import AwesomeList, load, parse
+from .awesome import AwesomeList, load, parse, render
 from .awesome.lint import refuse_half_written
 from .classify.card import write_model_card
 from .classify.data import load_corpus
@@ -312,15 +312,15 @@ def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out
     if target.git_repo:
         clone = LocalGitPublisher(target.git_repo, str(target.list_path or settings.list_path),
                                   settings.branch_prefix, settings.git_identity)  # fmt: skip
-        text, shown = clone.read_list(), clone.list_path
+        doc = parse(clone.read_list(), clone.list_path)
     elif target.list_path:
-        load(target.list_path)  # a clear error for an unreadable list, before anything is fetched
-        text, shown = target.list_path.read_bytes().decode("utf-8"), str(target.list_path)
+        doc = load(target.list_path)  # a clear error for an unreadable list, before anything is fetched
     else:
         assert github is not None  # Target.resolve: no list path and no clone means a repository
-        (text, _head), shown = github.read_list(), settings.list_path
-    doc = parse(text, shown)
-    refuse_half_written(doc, shown)
+        (listed, _head) = github.read_list()
+        doc = parse(listed, settings.list_path)
+    text = render(doc)
+    refuse_half_written(doc, doc.path or settings.list_path)
 
     pending = OpenPull()
     if github is not None:

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 
 from .awesome.dialects import dialect as dialect_named
 from .awesome.document import AwesomeList
-from .awesome.edit import add_entries
+from .awesome.edit import read_back
 from .awesome.lint import entry_problems, refuse_half_written
 from .awesome.model import Entry, Link
 from .classify.model import NEEDS_TRIAGE, Model, Score
@@ -500,11 +500,10 @@ def _unwritable(scored: Scored, view: ListView) -> str | None:
         if field_name in view.dialect.required and not present[field_name]:
             return reason
     try:
-        trial = add_entries(doc, section, [entry])
+        written = read_back(doc, section, entry)
     except MimwatchError as exc:
         log.warning("%s cannot be written as a list entry: %s", paper.key, exc)
         return "cannot be written as a list entry"
-    written = trial.find(arxiv_id=entry.arxiv_id, title=entry.title, authors=entry.authors)
     problems = entry_problems(written) if written is not None else ["the written entry does not read back"]
     if problems:
         log.warning("%s: its entry would not pass lint: %s", paper.key, "; ".join(problems))

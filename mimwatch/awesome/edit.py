@@ -27,6 +27,15 @@ def render_entry(entry: Entry, doc: AwesomeList, section: str | None = None) -> 
     return entry_dialect(entry, doc).render(entry, doc, section).replace("\n", doc.newline)
 
 
+def read_back(doc: AwesomeList, section: str, entry: Entry) -> Entry | None:
+    """The entry as the list would read it once written into `section`: rendered in its dialect and parsed on
+    its own (after its section's table header, where it has one), without re-reading the whole list."""
+    style = entry_dialect(entry, doc)
+    heading = _require_heading(doc, section)
+    text = heading.raw + style.preamble(doc, heading.text) + render_entry(entry, doc, heading.text)
+    return next(iter(parse(text, doc.path).entries), None)
+
+
 def add_entries(doc: AwesomeList, section: str, entries: Iterable[Entry]) -> AwesomeList:
     """Add entries to a section where the list puts new ones (after its last entry; a table row in date
     order; under the paper's year), in the list's dialect, spaced the way that section is spaced."""

@@ -47,6 +47,10 @@ class Dialect:
         """The blocks at line index `i` when they are this dialect's, else None."""
         raise NotImplementedError
 
+    def preamble(self, doc: AwesomeList, section: str) -> str:
+        """What must stand before an entry of `section` for it to be read (a table's header), else nothing."""
+        return ""
+
     def venue_text(self, venue: str, year: int) -> str:
         """A venue and year as entries of this dialect write them."""
         return f"{venue} {year}"

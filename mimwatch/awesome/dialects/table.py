@@ -120,6 +120,11 @@ class TableDialect(Dialect):
         }
         return shape.row([values.get(column, "") for column in shape.columns]) + "\n"
 
+    def preamble(self, doc: AwesomeList, section: str) -> str:
+        heading = doc.heading(section)
+        header = _table_header(doc, heading) if heading is not None else None
+        return header.raw if header is not None else _any_header(doc).replace("\n", doc.newline)
+
     def insert(self, doc: AwesomeList, heading: Heading, entries: Sequence[Entry]) -> str:
         """Each row where its date belongs among the section's rows (after rows of the same date)."""
         from ..parse import parse  # the parser reads tables with this dialect: imported when editing
