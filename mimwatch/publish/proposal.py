@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..awesome import parse, render
+from ..awesome.dialects import dialect
 from ..awesome.edit import add_entries, update_entry
 from ..awesome.model import Entry
 from ..papers import Paper
@@ -17,6 +18,14 @@ from ..venues import Venue
 MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
 MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
+
+
+def venue_text(entry: Entry, venue: str | None = None, year: int | None = None) -> str:
+    """A venue as the entry's list writes it (`CVPR'2023`, `CVPR 2023`); the entry's own by default."""
+    venue, year = venue or entry.venue, year or entry.year
+    if not venue or not year:
+        return ""
+    return dialect(entry.format or "br").venue_text(venue, year)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,10 @@ class Candidate:
     nearest: tuple[str, ...] = ()
     list_authors: tuple[str, ...] = ()  # its authors who already have entries in the list (they weighed in)
 
+    @property
+    def venue(self) -> str:
+        return venue_text(self.entry)
+
 
 @dataclass(frozen=True)
 class Update:
@@ -41,6 +54,13 @@ class Update:
     @property
     def venue_tag(self) -> str | None:
         return self.venue.tag() if self.venue else None
+
+    @property
+    def venue_change(self) -> str:
+        """`Arxiv 2021 → CVPR 2022`, as the list writes venues; empty when the venue stays."""
+        if not self.venue:
+            return ""
+        return f"{venue_text(self.entry)} → {venue_text(self.entry, self.venue.label, self.venue.year)}"
 
 
 @dataclass(frozen=True)
