@@ -19,8 +19,6 @@ from .lines import split_lines
 from .model import Entry
 from .parse import load, render
 
-_URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
-
 
 @dataclass(frozen=True)
 class Problem:

@@ -90,18 +90,20 @@ def blank_between(existing: Sequence[Entry], default: bool) -> bool:
     return default
 
 
+def url_problem(label: str, url: str) -> str | None:
+    """What is wrong with one link: not a web address, or an arXiv link without an id; else None."""
+    if not _URL_RE.match(url):
+        return f"{label} has no valid URL: {url!r}"
+    if re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
+        return f"arXiv link without a valid id: {url!r}"
+    return None
+
+
 def url_problems(entry: Entry) -> list[str]:
     """The entry's paper and code links that are not web addresses, or arXiv links without an id."""
-    problems = []
     links = [("paper", entry.paper_url), ("code", entry.code_url), *((x.label, x.url) for x in entry.other_links)]
-    for label, url in links:
-        if url is None:
-            continue
-        if not _URL_RE.match(url):
-            problems.append(f"{label} link has no valid URL: {url!r}")
-        elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-            problems.append(f"arXiv link without a valid id: {url!r}")
-    return problems
+    found = (url_problem(f"{label} link", url) for label, url in links if url is not None)
+    return [problem for problem in found if problem]
 
 
 def registry() -> dict[str, Dialect]:
@@ -121,4 +123,5 @@ def dialect(name: str) -> Dialect:
     return known[name]
 
 
-__all__ = ["Dialect", "Read", "blank_between", "content", "dialect", "registry", "split_lines", "url_problems"]
+__all__ = ["Dialect", "Read", "blank_between", "content", "dialect", "registry", "split_lines", "url_problem",
+           "url_problems"]

@@ -24,11 +24,10 @@ from typing import TYPE_CHECKING
 
 from ...errors import ListEditError, ListFormatError
 from ...markdown import unescape_markdown
-from ...papers import arxiv_id_from_url
 from ...templating import render_template
 from ..lines import content, ending, split_lines
 from ..model import Entry, Link
-from . import Dialect, Read
+from . import Dialect, Read, url_problem
 
 if TYPE_CHECKING:
     from ..document import AwesomeList
@@ -45,7 +44,6 @@ VENUE_LINE_RE = re.compile(r"^\s*(?P<venue>[A-Za-z][A-Za-z0-9&.+\- ]*?)'(?P<year
 IMG_RE = re.compile(r"<img\b[^>]*\bsrc=\"(?P<src>[^\"]+)\"")
 SUMMARY_RE = re.compile(r"<summary>\s*(?P<text>.*?)\s*</summary>")
 _ENTRY_STOP_RE = re.compile(r"^(?:[*-] |#|```|<p align=\"right\")")
-_URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
 
 
 class _AwesomeMim(Dialect):
@@ -62,11 +60,8 @@ class _AwesomeMim(Dialect):
         problems = []
         for offset, line in enumerate(split_lines(entry.raw)):
             for m in LINK_RE.finditer(line):
-                url = m.group("url").strip()
-                if not _URL_RE.match(url):
-                    problems.append((offset, f"link [[{m.group('label')}]] has no valid URL: {url!r}"))
-                elif re.search(r"arxiv\.org/(?:abs|pdf)/", url) and arxiv_id_from_url(url) is None:
-                    problems.append((offset, f"arXiv link without a valid id: {url!r}"))
+                if problem := url_problem(f"link [[{m.group('label')}]]", m.group("url").strip()):
+                    problems.append((offset, problem))
             stripped = LINK_RE.sub("", line)
             if "[[" in stripped:
                 problems.append((offset, "unclosed link: " + stripped.strip()[:80]))
