@@ -437,8 +437,8 @@ def init(list_path, repo, force):
         click.echo(f"wrote {path.relative_to(Path.cwd())}")
     click.echo(
         "\nNext:\n"
-        "  1. Train the model on the list (fetches the entries' abstracts from arXiv; offline it learns their "
-        "titles):\n"
+        "  1. Train the model on the list (its entries' abstracts come from arXiv; offline, run `mimwatch train` "
+        "alone: it learns their titles):\n"
         "       mimwatch corpus build --out corpus.jsonl.gz && mimwatch train --corpus corpus.jsonl.gz\n"
         "  2. Run a first scan that only prints what it would propose:\n"
         "       mimwatch scan --dry-run"
