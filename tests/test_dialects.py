@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mimwatch.awesome import Entry, Link, parse, render
+from mimwatch.awesome.dialects.table import cells
 from mimwatch.awesome.edit import add_entries, update_entry
 from mimwatch.awesome.lint import fix, lint
 
@@ -136,6 +137,16 @@ def test_table_rows_go_in_date_order_and_updates_change_one_cell():
     sit = doc.find(arxiv_id="2104.03602")
     assert diff(text_of("table"), render(update_entry(doc, sit, code_url="https://github.com/x/sit"))).endswith(
         "|[SiT: Self-supervised vIsion Transformer](https://arxiv.org/pdf/2104.03602.pdf)|[SiT](https://github.com/x/sit)\n")
+
+
+def test_a_table_cell_ending_in_an_escaped_backslash_ends_at_the_next_pipe():
+    # `\\|` is an escaped backslash and then a border; `\|` a pipe inside the cell (as GitHub reads tables).
+    assert cells("2015-01-01|a\\\\|CVPR 2015|x \\| y|None|") == ["2015-01-01", "a\\\\", "CVPR 2015", "x \\| y", "None"]
+    new = Entry(title="0", venue="CVPR", year=2015, paper_url="https://arxiv.org/abs/1501.10000", abbreviation="\\",
+                date="2015-01-01")  # fmt: skip  (found by the round trip below, in CI)
+    (back,) = [e for e in add_entries(parse(text_of("table")), "Backbone models.", [new]).entries
+               if e.arxiv_id == "1501.10000"]  # fmt: skip
+    assert back.abbreviation == "\\" and back.venue == "CVPR" and back.title == "0"
 
 
 def test_nested_entries_go_under_their_year_and_make_the_years_heading_when_missing():

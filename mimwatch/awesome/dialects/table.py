@@ -53,14 +53,22 @@ class Shape:
         return f"| {joined} |" if self.outer and self.padded else f"|{joined}|" if self.outer else joined
 
 
+_CELL_RE = re.compile(r"(?:\\.|[^|\\])*\\?")  # a cell: escaped characters (`\\|`, `\\\\`) or anything but a pipe
+
+
 def cells(line: str) -> list[str]:
-    """A row's cells; `\\|` inside a cell is text, not a border."""
+    """A row's cells; `\\|` inside a cell is text, not a border (but `\\\\|` is an escaped backslash, then one)."""
     text = content(line).strip()
     if text.startswith("|"):
         text = text[1:]
-    if text.endswith("|") and not text.endswith("\\|"):
-        text = text[:-1]
-    return [c.strip() for c in re.split(r"(?<!\\)\|", text)]
+    values: list[str] = []
+    at = 0
+    while True:
+        cell = _CELL_RE.match(text, at)
+        values.append(cell.group().strip())
+        at = cell.end() + 1  # past the pipe that ends the cell (or the row's closing pipe)
+        if at >= len(text):
+            return values
 
 
 class TableDialect(Dialect):
