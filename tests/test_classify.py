@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from click.testing import CliRunner
 
-from mimwatch.classify.model import NEEDS_TRIAGE, Model, ModelError
+from mimwatch.classify.model import NEEDS_TRIAGE, Model, ModelError, fit_in_span
 from mimwatch.classify.tasks import default_model_dir, load_model, train_from_files
 from mimwatch.cli import main
 
@@ -198,3 +200,35 @@ def test_a_large_file_is_scored_in_worker_processes_in_input_order(tiny_model, t
                                                                                  workers=2) == 90  # fmt: skip
     assert alone.getvalue() == together.getvalue()
     assert [json.loads(line)["id"] for line in together.getvalue().splitlines()] == [r["id"] for r in records(POOL)]
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_the_section_regression_solved_in_the_span_of_its_examples_is_the_plain_regression(n_classes):
+    """`fit_in_span` fits over ~60 coordinates what scikit-learn fits over 2,000 features: run both to
+    convergence and they are the same model (duplicate rows make the span smaller than the examples)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = sp.random(60, 2000, density=0.02, format="csr", random_state=1, dtype=np.float64)
+    X = sp.vstack([X, X[:6]]).tocsr()
+    y = np.asarray(X @ rng.standard_normal((2000, n_classes))).argmax(axis=1)
+    new = sp.random(25, 2000, density=0.02, format="csr", random_state=2, dtype=np.float64)
+
+    span = fit_in_span(X, y, C=10.0, tol=1e-10)
+    plain = LogisticRegression(C=10.0, class_weight="balanced", max_iter=20_000, tol=1e-10).fit(X, y)
+    assert list(span.classes) == list(plain.classes_) == list(range(n_classes))
+    np.testing.assert_allclose(span.log_proba(new, n_classes), plain.predict_log_proba(new), atol=1e-5)
+    assert span.coef.shape == (n_classes, 2000)  # back in feature space, two rows for a binary fit
+
+
+def test_a_model_is_read_once_while_its_files_stay_the_same(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    first = Model.load(folder)
+    assert Model.load(folder) is first  # the daemon's next scan: nothing decompressed again
+    first.save(folder)  # saved anew (as a retrained model is): new files, read again
+    again = Model.load(folder)
+    assert again is not first and np.array_equal(again.coef, first.coef)
+    (folder / "model.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="model.npz damaged"):
+        Model.load(folder)

@@ -188,10 +188,13 @@ class NegativeSample:
 
         import numpy as np
 
-        from .model import _unsparse
+        from .model import _unsparse, read_once
 
-        with np.load(path, allow_pickle=False) as data:  # BadZipFile, KeyError: the caller reports
-            arrays = {k: data[k] for k in data.files}
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-        return cls(_unsparse("counts", arrays), _unsparse("title_counts", arrays), meta["authors"],
-                   meta["title_authors"], meta["version"])  # fmt: skip
+        def read() -> NegativeSample:
+            with np.load(path, allow_pickle=False) as data:  # BadZipFile, KeyError: the caller reports
+                arrays = {k: data[k] for k in data.files}
+            meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+            return cls(_unsparse("counts", arrays), _unsparse("title_counts", arrays), meta["authors"],
+                       meta["title_authors"], meta["version"])  # fmt: skip
+
+        return read_once([Path(path)], read)

@@ -17,7 +17,6 @@ from ..awesome import load
 from ..papers import normalise_title, title_key
 from ..resources import shipped_dir
 from ..sources.files import iter_records
-from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores
 from .data import (
     SAMPLE_FILE,
     Example,
@@ -29,7 +28,6 @@ from .data import (
     positives,
     training_set,
 )
-from .metrics import relevance_figures, section_figures, threshold_figures
 from .model import Model, ModelError, TrainConfig, TrainReport, train
 
 log = logging.getLogger(__name__)
@@ -276,6 +274,9 @@ def evaluate(
 ) -> Evaluation:
     """The model and the peers' methods on labelled list papers mixed into pool papers not trained on
     (and not judged on-topic: `not_negatives`)."""
+    from .baselines import arxiv_sanity_scores, embedding_scores, keyword_scores  # scikit-learn's SVM, metrics
+    from .metrics import relevance_figures, section_figures, threshold_figures
+
     trained_keys = set(manifest.get("negatives", {}).get("keys", []))
     label_titles = {normalise_title(e.title) for e in labels}
     banned = set(not_negatives)
