@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mimwatch.awesome import Entry, Link, parse, render
+from mimwatch.awesome import AwesomeList, Entry, Link, parse, render
 from mimwatch.awesome.dialects.table import cells
 from mimwatch.awesome.edit import add_entries, update_entry
 from mimwatch.awesome.lint import fix, lint
@@ -27,6 +28,12 @@ ENTRIES = {"one-line": 31, "table": 29, "nested": 19}
 
 def text_of(name: str) -> str:
     return LISTS[name].read_text(encoding="utf-8")
+
+
+@functools.cache
+def parsed(name: str) -> AwesomeList:
+    """Each list parsed once (a parsed list is immutable: edits return a new one)."""
+    return parse(text_of(name))
 
 
 def diff(before: str, after: str) -> str:
@@ -236,7 +243,7 @@ def entries(draw, name):
 @given(data=st.data())
 def test_generated_entries_survive_render_then_parse(name, data):
     entry = data.draw(entries(name))
-    host = parse(text_of(name))
+    host = parsed(name)
     section = host.sections[0]
     edited = add_entries(host, section, [entry])
     (back,) = [e for e in edited.entries if e.arxiv_id == entry.arxiv_id]

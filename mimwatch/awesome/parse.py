@@ -58,7 +58,7 @@ def parse(text: str, path: str | Path | None = None) -> AwesomeList:
             i += 1
             pending_start = i + 1
             continue
-        elif not in_fence:
+        elif not in_fence and line.strip():  # no entry starts at a blank line: half a list's lines
             # Entries under a `#### 2021` heading belong to the section above it: years are not sections.
             section = next((h.text for h in reversed(heading_stack) if not h.is_year), None)
             read = next((r for d in dialects if (r := d.read(lines, i, section, source)) is not None), None)
