@@ -88,7 +88,7 @@ def main() -> int:
     classify, training, retraining = run("classify"), run("train"), run("retrain")
     rows = [
         ("model load (files to ready model)", f"{classify['load_s']:.2f} s", "<= 1 s"),
-        ("  + importing scikit-learn, once", f"{classify['import_s']:.2f} s", ""),
+        ("  + importing the classifier (numpy, scipy), once", f"{classify['import_s']:.2f} s", ""),
         ("classify in one process (with reasons)", f"{classify['classify_per_s']:,.0f} papers/s", ""),
         ("classify (scores only)", f"{classify['classify_no_explain_per_s']:,.0f} papers/s", ""),
         (f"`mimwatch classify` of a file, with reasons ({classify['workers']} proc.)",

@@ -178,17 +178,6 @@ def test_evaluate_prints_model_and_baselines(tiny_model):
     assert "8 labelled list papers" in table and "90 training negatives left out" in table
 
 
-def test_cached_title_char_ngrams_are_sklearns_char_wb_exactly():
-    """The shipped model and sample were counted with sklearn's char_wb analyzer: the cached one must agree."""
-    from mimwatch.classify import features
-
-    titles = [r["title"] for r in records(POOL)] + ["a", "ab", "abc", "  x  y ", "Élan vital: naïve café", "MAE",
-                                                   "3D", "", "Point-M2AE: multi\tscale", "VideoMAE V2"]  # fmt: skip
-    expected = features._chars.transform(titles)
-    for _ in range(2):  # cold, then from the cache
-        assert (features._cached_chars.transform(titles) != expected).nnz == 0
-
-
 def test_a_large_file_is_scored_in_worker_processes_in_input_order(tiny_model, tmp_path):
     import io
 
@@ -232,3 +221,32 @@ def test_a_model_is_read_once_while_its_files_stay_the_same(tmp_path):
     (folder / "model.npz").write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="model.npz damaged"):
         Model.load(folder)
+
+
+def test_the_features_are_hashing_vectorizers_column_for_column():
+    """Scoring hashes without scikit-learn: the same columns and counts as the HashingVectorizer settings the
+    models were trained with, on the fixture papers and on text that stresses accents, case and Unicode."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.utils import murmurhash3_32
+
+    from mimwatch.classify import features as F
+
+    papers = [*records(DATA / "corpus.jsonl"), *records(POOL)]
+    odd = {"a": None, "ab": "", "abc": "x", "  x  y ": None, "Point-M2AE: multi\tscale": None, "VideoMAE V2": None,
+           "Ünïcödé Fußball naïve café — ２Ｄ ﬁne-tuning İstanbul 3D": "Ǆ ǅ Ⅻ ½ ﬃ the and of 7B 2021 4d the cat sat",
+           "x\u0301y\u0327z \t Ωmega λ-Calculus": None, "": "", "A": None}  # fmt: skip
+    titles = [p.get("title") or "" for p in papers] + list(odd)
+    abstracts = [p.get("abstract") for p in papers] + list(odd.values())
+    common = {"alternate_sign": False, "norm": None, "dtype": np.float32}
+    words = HashingVectorizer(n_features=F.N_WORD, ngram_range=(1, 2), token_pattern=F.TOKEN_PATTERN,
+                              stop_words="english", strip_accents="unicode", lowercase=True, **common)  # fmt: skip
+    chars = HashingVectorizer(n_features=F.N_CHAR, analyzer="char_wb", ngram_range=(3, 5), strip_accents="unicode",
+                              lowercase=True, **common)  # fmt: skip
+    expected = sp.hstack([words.transform([F.document(t, a) for t, a in zip(titles, abstracts, strict=True)]),
+                          chars.transform(titles)], format="csr")  # fmt: skip
+    for _ in range(2):  # cold, then from the caches of hashed terms and title words
+        ours, terms = F.counts_and_terms(titles, abstracts)
+        assert (ours != expected).nnz == 0 and (F.counts(titles, abstracts) != expected).nnz == 0
+    assert len(titles) == 120 and expected.nnz > 10_000
+    assert terms[-4][:3] == ["unicode", "naive", "cafe"] and "3d" in terms[-4]  # "fußball": no token (ß)
+    assert all(F.term_column(t) == abs(murmurhash3_32(t, seed=0, positive=False)) % F.N_WORD for t in terms[0])

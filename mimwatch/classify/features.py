@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
+
+from .stopwords import ENGLISH_STOP_WORDS
 
 WORD_BITS = 20
 CHAR_BITS = 18
@@ -27,22 +29,34 @@ N_FEATURES = N_WORD + N_CHAR
 # Words of 2+ characters that start with a letter, and 2D/3D/4D. No other token starting with a digit: years,
 # counts and sizes ("2021", "7B") tell the pool's era from the list's. "3D" names sections ("3D Point Cloud").
 TOKEN_PATTERN = r"(?u)\b(?:[a-zA-Z][a-zA-Z0-9]+|[0-9][dD])\b"
+_TOKENS = re.compile(TOKEN_PATTERN)
 
-_words = HashingVectorizer(
-    n_features=N_WORD, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, stop_words="english",
-    strip_accents="unicode", lowercase=True, alternate_sign=False, norm=None, dtype=np.float32,
-)  # fmt: skip
-# Character n-grams within the title's words catch the coined names the field lives on (VideoMAE, MaskGIT).
-_chars = HashingVectorizer(
-    n_features=N_CHAR, analyzer="char_wb", ngram_range=(3, 5), strip_accents="unicode", lowercase=True,
-    alternate_sign=False, norm=None, dtype=np.float32,
-)  # fmt: skip
-_char_preprocess = _chars.build_preprocessor()
+# The features are scikit-learn's HashingVectorizer's, computed here so that scoring needs no scikit-learn
+# (a scan starts 1.3 s sooner) and no scikit-learn release can move a model's columns: word 1-2 grams
+# (lowercased, accents stripped, English stop words dropped) and `char_wb` 3-5 grams of the title, each
+# hashed with signed 32-bit MurmurHash3 (seed 0) to abs(hash) mod the block's size, counts summed.
+# tests/test_classify.py checks both blocks against HashingVectorizer, column for column.
+
+
+def _normalise(text: str) -> str:
+    """Lowercased, accents stripped (scikit-learn's `strip_accents="unicode"`, after `lowercase=True`)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _word_terms(doc: str) -> list[str]:
+    """A document's words, then its word pairs, stop words dropped first (scikit-learn's word analyzer)."""
+    words = [w for w in _TOKENS.findall(_normalise(doc)) if w not in ENGLISH_STOP_WORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
 _CHAR_NGRAMS: dict[str, list[str]] = {}  # a title word's character n-grams: words recur, so cut each once
 
 
 def _word_char_ngrams(word: str, low: int = 3, high: int = 5) -> list[str]:
-    """The n-grams sklearn's `char_wb` analyzer makes of one word (padded with a space at both ends)."""
+    """The n-grams scikit-learn's `char_wb` analyzer makes of one word (padded with a space at both ends)."""
     w = f" {word} "
     grams = []
     for n in range(low, high + 1):
@@ -53,9 +67,9 @@ def _word_char_ngrams(word: str, low: int = 3, high: int = 5) -> list[str]:
 
 
 def _title_char_ngrams(title: str) -> list[str]:
-    """`char_wb` n-grams of a title, word by word from a cache: the same n-grams, about twice as fast warm."""
+    """`char_wb` n-grams of a title, word by word from a cache."""
     out: list[str] = []
-    for word in _char_preprocess(title).split():
+    for word in _normalise(title).split():
         grams = _CHAR_NGRAMS.get(word)
         if grams is None:
             if len(_CHAR_NGRAMS) > 500_000:
@@ -65,14 +79,40 @@ def _title_char_ngrams(title: str) -> list[str]:
     return out
 
 
-_cached_chars = HashingVectorizer(
-    n_features=N_CHAR, analyzer=_title_char_ngrams, alternate_sign=False, norm=None, dtype=np.float32
-)
-_word_analyzer = _words.build_analyzer()
-# The same hashing of words already analysed (so a paper is analysed once, and its terms kept to explain it).
-_analysed_words = HashingVectorizer(
-    n_features=N_WORD, analyzer=lambda terms: terms, alternate_sign=False, norm=None, dtype=np.float32
-)
+class _Hashing:
+    """Terms to the columns of one block, as HashingVectorizer hashes them."""
+
+    def __init__(self, n_features: int):
+        self.n_features = n_features
+        self.columns: dict[str, int] = {}  # for explanations, which look up a few terms one by one (bounded)
+
+    def column(self, term: str) -> int:
+        column = self.columns.get(term)
+        if column is None:
+            if len(self.columns) > 1_000_000:
+                self.columns.clear()
+            column = self.columns[term] = abs(mmh3.hash(term)) % self.n_features
+        return column
+
+    def counts(self, rows: Iterable[Sequence[str]]) -> sp.csr_matrix:
+        """One row of summed counts per list of terms. The hashes are 4-byte ints in an array, not Python
+        objects: training hashes ~10 million terms."""
+        hashes = array("i")
+        indptr = [0]
+        for terms in rows:
+            hashes.extend(map(mmh3.hash, terms))  # signed 32-bit, seed 0
+            indptr.append(len(hashes))
+        # abs() in 64 bits: HashingVectorizer maps -2**31 to what abs(-2**31) % n would be, which this is.
+        columns = np.abs(np.frombuffer(hashes, dtype=np.int32).astype(np.int64)) % self.n_features
+        shape = (len(indptr) - 1, self.n_features)
+        out = sp.csr_matrix((np.ones(len(columns), np.float32), columns.astype(np.int32),
+                             np.asarray(indptr, np.int64)), shape=shape)  # fmt: skip
+        out.sum_duplicates()
+        return out
+
+
+_WORDS = _Hashing(N_WORD)
+_CHARS = _Hashing(N_CHAR)
 
 
 def document(title: str, abstract: str | None) -> str:
@@ -84,36 +124,22 @@ def document(title: str, abstract: str | None) -> str:
 def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_matrix:
     """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams.
     (Streams the texts: training counts tens of thousands of papers and keeps none of their terms.)"""
-    docs = [document(t, a) for t, a in zip(titles, abstracts, strict=True)]
-    if not docs:
-        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    words = _words.transform(docs)
-    chars = _cached_chars.transform([t or "" for t in titles])
+    words = _WORDS.counts(_word_terms(document(t, a)) for t, a in zip(titles, abstracts, strict=True))
+    chars = _CHARS.counts(_title_char_ngrams(t or "") for t in titles)
     return sp.hstack([words, chars], format="csr", dtype=np.float32)
 
 
 def counts_and_terms(titles: Sequence[str], abstracts: Sequence[str | None]) -> tuple[sp.csr_matrix, list[list[str]]]:
     """`counts`, and each paper's words and word pairs in reading order (title first), to explain it."""
-    terms = [_word_analyzer(document(t, a)) for t, a in zip(titles, abstracts, strict=True)]
-    if not terms:
-        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32), []
-    words = _analysed_words.transform(terms)
-    chars = _cached_chars.transform([t or "" for t in titles])
+    terms = [_word_terms(document(t, a)) for t, a in zip(titles, abstracts, strict=True)]
+    words = _WORDS.counts(terms)
+    chars = _CHARS.counts(_title_char_ngrams(t or "") for t in titles)
     return sp.hstack([words, chars], format="csr", dtype=np.float32), terms
 
 
-_COLUMNS: dict[str, int] = {}  # terms recur from paper to paper: each is hashed once (bounded)
-
-
 def term_column(term: str) -> int:
-    """The word-block column a term hashes to, as HashingVectorizer computes it (signed murmurhash3, seed 0)."""
-    column = _COLUMNS.get(term)
-    if column is None:
-        if len(_COLUMNS) > 1_000_000:
-            _COLUMNS.clear()
-        h = murmurhash3_32(term, seed=0, positive=False)
-        column = _COLUMNS[term] = (2**31 - 1 - (N_WORD - 1)) % N_WORD if h == -(2**31) else abs(h) % N_WORD
-    return column
+    """The word-block column a term hashes to."""
+    return _WORDS.column(term)
 
 
 def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence[int]]) -> dict[tuple[int, int], str]:
@@ -121,7 +147,7 @@ def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence
     order: the title first) that hashes there. (A plain loop that stops at the last wanted column: faster
     here than matching all terms in bulk with numpy, measured.)"""
     names: dict[tuple[int, int], str] = {}
-    cached = _COLUMNS.get  # the hot loop: a dict lookup, the function call only for a term not seen yet
+    cached = _WORDS.columns.get  # the hot loop: a dict lookup, the function call only for a term not seen yet
     for row, (terms, columns) in enumerate(zip(analysed, wanted, strict=True)):
         left = set(columns)
         if not left:
@@ -140,7 +166,7 @@ def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence
 
 def analyse(title: str, abstract: str | None) -> list[str]:
     """The words and word pairs of a paper as the word features see them (for explanations)."""
-    return _word_analyzer(document(title, abstract))
+    return _word_terms(document(title, abstract))
 
 
 @dataclass
