@@ -7,13 +7,33 @@ import pytest
 DATA = Path(__file__).parent / "data"
 MAY_LIST = DATA / "awesome-2023-05-25.md"
 DEC_LIST = DATA / "awesome-2023-12-07.md"
+SMALL = DATA / "classify"  # a 20-entry list, abstracts of its papers, 90 pool papers: a model in a second
 
 
 @pytest.fixture(scope="session")
 def shared_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Models retrained on a list are a cache keyed by the list's content, not state: the tests share one, so
-    the shipped model is trained on the May fixture list once per session, not once per scan test."""
-    return tmp_path_factory.mktemp("model-cache")
+    the shipped model is trained on the May fixture list once per session, not once per scan test — here, as
+    a fresh offline scan would train it (no stream negatives yet, titles for entries the model lacks), in
+    this process, which imports scikit-learn for other tests anyway: not in the action's subprocess."""
+    from mimwatch.awesome import load
+    from mimwatch.classify.follow import load_sample, model_for_list
+    from mimwatch.classify.tasks import default_model_dir, load_model
+
+    cache = tmp_path_factory.mktemp("model-cache")
+    model_for_list(load_model(), load(MAY_LIST), cache, load_sample(default_model_dir()), list, abstracts=None)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model of its own (with its own 90-paper sample) trained on the small fixture list: for tests of the
+    mechanics around a model, where the shipped model's 4,000-paper sample would only cost time."""
+    from mimwatch.classify.tasks import train_from_files
+
+    out = tmp_path_factory.mktemp("tiny-model")
+    train_from_files(SMALL / "list.md", out, [SMALL / "corpus.jsonl"], [SMALL / "pool.jsonl"])
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -25,13 +25,6 @@ LIST, CORPUS, POOL, LABELS = (
 SECTIONS = {"MIM for Transformers", "Video Rrepresentation", "3D Point Cloud", "Medical Image"}
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("model")
-    train_from_files(LIST, out, [CORPUS], [POOL])
-    return out
-
-
 def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -210,9 +203,9 @@ def test_the_section_regression_solved_in_the_span_of_its_examples_is_the_plain_
     assert span.coef.shape == (n_classes, 2000)  # back in feature space, two rows for a binary fit
 
 
-def test_a_model_is_read_once_while_its_files_stay_the_same(tmp_path):
+def test_a_model_is_read_once_while_its_files_stay_the_same(tiny_model, tmp_path):
     folder = tmp_path / "model"
-    shutil.copytree(default_model_dir(), folder)
+    shutil.copytree(tiny_model, folder)
     first = Model.load(folder)
     assert Model.load(folder) is first  # the daemon's next scan: nothing decompressed again
     first.save(folder)  # saved anew (as a retrained model is): new files, read again

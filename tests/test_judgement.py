@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mimwatch.awesome import parse
 from mimwatch.classify.follow import list_fingerprint, load_sample, model_for_list, stream_examples
-from mimwatch.classify.tasks import default_model_dir, load_model
+from mimwatch.classify.tasks import load_model
 from mimwatch.cli import main
 from mimwatch.state import PaperDecision, State
 
@@ -56,9 +56,9 @@ def small_changed_list():
     return add_entries(doc, "MIM for Robotics", [entry])
 
 
-def test_a_damaged_cached_model_is_trained_again(tmp_path, caplog):
-    base, doc = load_model(), small_changed_list()
-    sample = load_sample(default_model_dir())
+def test_a_damaged_cached_model_is_trained_again(tiny_model, tmp_path, caplog):
+    base, doc = load_model(tiny_model), small_changed_list()
+    sample = load_sample(tiny_model)
     folder = tmp_path / list_fingerprint(doc, base, sample)
     folder.mkdir()
     (folder / "model.json").write_text("{ damaged", encoding="utf-8")
@@ -92,9 +92,9 @@ def test_the_state_keeps_a_window_of_judged_papers_as_negatives(tmp_path):
     assert examples[0].authors == ("A B",) and examples[0].abstract == "x"
 
 
-def test_retraining_reads_the_states_negatives(tmp_path):
-    base, doc = load_model(), small_changed_list()
-    sample = load_sample(default_model_dir())
+def test_retraining_reads_the_states_negatives(tiny_model, tmp_path):
+    base, doc = load_model(tiny_model), small_changed_list()
+    sample = load_sample(tiny_model)
     records = [{"id": f"2403.{i:05d}", "title": f"A study of graph networks {i}", "abstract": "Graphs."}
                for i in range(30)] + [{"id": "2203.06173", "title": "Masked Visual Pre-training for Motor Control"}]  # fmt: skip
     model = model_for_list(base, doc, tmp_path, sample, lambda: stream_examples(records), None)
@@ -144,17 +144,12 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
 
 
-def test_a_model_of_its_own_keeps_a_sample_and_retrains_offline_on_a_grown_list(tmp_path):
+def test_a_model_of_its_own_keeps_a_sample_and_retrains_offline_on_a_grown_list(tiny_model, tmp_path):
     """`train --negatives` writes the model's own hashed sample, so a scan retrains offline when the list grows."""
-    from mimwatch.classify.tasks import train_from_files
-
-    from .test_classify import CORPUS, LIST, POOL
-
-    train_from_files(LIST, tmp_path / "mine", [CORPUS], [POOL])
-    sample = load_sample(tmp_path / "mine")
+    sample = load_sample(tiny_model)  # tiny_model: `train --negatives` of the small list (conftest)
     assert sample is not None and sample.counts.shape[0] == 90  # all 90 pool papers (under the 4,000 cap)
     grown = small_changed_list()
-    model = model_for_list(load_model(tmp_path / "mine"), grown, tmp_path / "cache", sample, list, None)
+    model = model_for_list(load_model(tiny_model), grown, tmp_path / "cache", sample, list, None)
     assert "MIM for Robotics" in model.sections
 
 
