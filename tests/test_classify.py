@@ -201,6 +201,9 @@ def test_the_section_regression_solved_in_the_span_of_its_examples_is_the_plain_
     assert list(span.classes) == list(plain.classes_) == list(range(n_classes))
     np.testing.assert_allclose(span.log_proba(new, n_classes), plain.predict_log_proba(new), atol=1e-5)
     assert span.coef.shape == (n_classes, 2000)  # back in feature space, two rows for a binary fit
+    # Entries with no section feature at all (titles of stop words): the classes' priors, and no weights.
+    empty = fit_in_span(sp.csr_matrix((8, 2000)), np.arange(8) % n_classes, C=10.0)
+    assert not empty.coef.any() and np.isfinite(empty.log_proba(new, n_classes)).all()
 
 
 def test_a_model_is_read_once_while_its_files_stay_the_same(tiny_model, tmp_path):
