@@ -13,16 +13,21 @@ SMALL = DATA / "classify"  # a 20-entry list, abstracts of its papers, 90 pool p
 @pytest.fixture(scope="session")
 def shared_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Models retrained on a list are a cache keyed by the list's content, not state: the tests share one, so
-    the shipped model is trained on the May fixture list once per session, not once per scan test — here, as
-    a fresh offline scan would train it (no stream negatives yet, titles for entries the model lacks), in
-    this process, which imports scikit-learn for other tests anyway: not in the action's subprocess."""
+    the shipped model is trained on the May fixture list once per session, not once per scan test."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def may_model(shared_model_cache: Path) -> Path:
+    """The shared cache with the shipped model trained on the May list in it, as a fresh offline scan trains
+    it (no stream negatives yet, titles for entries the model lacks) — here, in the test process, for tests
+    whose scans run in a subprocess (which would import scikit-learn and train again for each session)."""
     from mimwatch.awesome import load
     from mimwatch.classify.follow import load_sample, model_for_list
     from mimwatch.classify.tasks import default_model_dir, load_model
 
-    cache = tmp_path_factory.mktemp("model-cache")
-    model_for_list(load_model(), load(MAY_LIST), cache, load_sample(default_model_dir()), list, abstracts=None)
-    return cache
+    model_for_list(load_model(), load(MAY_LIST), shared_model_cache, load_sample(default_model_dir()), list, None)
+    return shared_model_cache
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,9 @@ class Repos(URIPattern):
 
 
 @pytest.fixture
-def list_repo(httpserver, tmp_path):
-    """A list's repository: its checkout (the workspace), its GitHub (the fake) and today's feed."""
+def list_repo(httpserver, tmp_path, may_model):
+    """A list's repository: its checkout (the workspace), its GitHub (the fake) and today's feed; the model
+    cache the runs share holds the May list's model already (conftest)."""
     gh = FakeGitHub(base=httpserver.url_for("").rstrip("/"), list_path="docs/README.md")
     gh.seed(MAY_LIST.read_text(encoding="utf-8"))
     httpserver.expect_request(Repos()).respond_with_handler(gh)

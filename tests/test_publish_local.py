@@ -122,7 +122,7 @@ def test_refuses_a_clone_whose_list_has_uncommitted_changes(clone):
     assert git(clone, "branch", "--list", BRANCH) == ""
 
 
-def test_a_run_killed_during_the_git_step_leaves_the_clone_on_its_branch(clone, tmp_path, isolated_home):
+def test_a_run_killed_during_the_git_step_leaves_the_clone_on_its_branch(clone, tmp_path, isolated_home, may_model):
     # A `git` that kills the scan (SIGKILL, like kill -9) the moment it is asked to write the commit.
     shim = tmp_path / "bin"
     shim.mkdir()
