@@ -53,7 +53,7 @@ class Shape:
         return f"| {joined} |" if self.outer and self.padded else f"|{joined}|" if self.outer else joined
 
 
-_CELL_RE = re.compile(r"(?:\\.|[^|\\])*\\?")  # a cell: escaped characters (`\\|`, `\\\\`) or anything but a pipe
+_CELL_RE = re.compile(r"(?:\\.|[^|\\])*\\?")  # a cell: escaped characters (`\|`, `\\`) or anything but a pipe
 
 
 def cells(line: str) -> list[str]:
