@@ -25,5 +25,7 @@ def escape_markdown(text: str) -> str:
 
 def unescape_markdown(text: str) -> str:
     """Inverse of `escape_markdown`; a no-op on the plain text most hand-written entries hold."""
+    if "\\" not in text and "&" not in text:  # plain text (most of a list): nothing to look for
+        return text
     text = _UNESCAPE_RE.sub(r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">")

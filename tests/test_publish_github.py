@@ -129,7 +129,7 @@ def test_actions_not_permitted_names_the_setting(fake):
 
 
 def test_rate_limited_then_success(fake):
-    fake.faults.append(("GET", r"/repos/lupin/Awesome-MIM", 403, {"Retry-After": "1"},
+    fake.faults.append(("GET", r"/repos/lupin/Awesome-MIM", 403, {"Retry-After": "0"},
                         {"message": "API rate limit exceeded for installation."}))  # fmt: skip
     result = publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
     assert result.number == 1

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..papers import normalise_title, split_arxiv_id
 from ..venues import KNOWN_TYPOS, venue_family
@@ -120,12 +120,13 @@ class AwesomeList:
                 return found
         if not title:
             return None
-        wanted = normalise_title(title)
+        # The titles close enough, scored in one call; then, in list order, the best with the same first author.
+        close = process.extract(normalise_title(title), self._normalised_titles, scorer=fuzz.ratio,
+                                score_cutoff=TITLE_MATCH_RATIO, limit=None)  # fmt: skip
         best: tuple[float, Entry] | None = None
-        for entry, norm in zip(self.entries, self._normalised_titles, strict=True):
-            score = fuzz.ratio(wanted, norm)
-            is_match = score >= TITLE_MATCH_RATIO and same_first_author(authors, entry.authors)
-            if is_match and (best is None or score > best[0]):
+        for _, score, i in sorted(close, key=lambda hit: hit[2]):
+            entry = self.entries[i]
+            if same_first_author(authors, entry.authors) and (best is None or score > best[0]):
                 best = (score, entry)
         return best[1] if best else None
 

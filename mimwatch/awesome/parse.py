@@ -7,6 +7,7 @@ The parser knows headings, code fences and verbatim text; entries are read by th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ListFormatError
@@ -26,6 +27,13 @@ def parse(text: str, path: str | Path | None = None) -> AwesomeList:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ListFormatError("binary content (NUL byte) where Markdown was expected", path=source, line=line)
+    return _parse(text, source)
+
+
+@lru_cache(maxsize=8)
+def _parse(text: str, source: str | None) -> AwesomeList:
+    """The blocks of a text. A scan meets the same text several times (the workspace's copy, the base branch,
+    an edit's result read again), so the last few parses are kept: the list and its blocks are immutable."""
     dialects = list(registry().values())
     lines = split_lines(text)
     blocks: list[Block] = []

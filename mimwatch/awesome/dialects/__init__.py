@@ -11,8 +11,10 @@ block: kept verbatim, never edited, reported by `lint`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ...errors import ListEditError
@@ -106,14 +108,15 @@ def url_problems(entry: Entry) -> list[str]:
     return [problem for problem in found if problem]
 
 
-def registry() -> dict[str, Dialect]:
+@cache
+def registry() -> Mapping[str, Dialect]:
     """Every dialect by name, in the order the parser tries them."""
     from .awesome_mim import BR, INLINE
     from .nested import NESTED
     from .one_line import ONE_LINE
     from .table import TABLE
 
-    return {d.name: d for d in (BR, INLINE, ONE_LINE, TABLE, NESTED)}
+    return MappingProxyType({d.name: d for d in (BR, INLINE, ONE_LINE, TABLE, NESTED)})
 
 
 def dialect(name: str) -> Dialect:
