@@ -121,10 +121,11 @@ class LocalGitPublisher:
         """The bot's name and email where git has none configured (a fresh CI machine)."""
         env: dict[str, str] = {}
         name, _, email = self.identity.partition("<")
+        has_name, has_email = bool(self._config("user.name")), bool(self._config("user.email"))
         for role in ("AUTHOR", "COMMITTER"):
-            if not os.environ.get(f"GIT_{role}_NAME") and not self._config("user.name"):
+            if not os.environ.get(f"GIT_{role}_NAME") and not has_name:
                 env[f"GIT_{role}_NAME"] = name.strip()
-            if not os.environ.get(f"GIT_{role}_EMAIL") and not self._config("user.email"):
+            if not os.environ.get(f"GIT_{role}_EMAIL") and not has_email:
                 env[f"GIT_{role}_EMAIL"] = email.rstrip(">").strip()
         return env
 
