@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,21 @@ DATA = Path(__file__).parent / "data"
 MAY_LIST = DATA / "awesome-2023-05-25.md"
 DEC_LIST = DATA / "awesome-2023-12-07.md"
 SMALL = DATA / "classify"  # a 20-entry list, abstracts of its papers, 90 pool papers: a model in a second
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis ships a pytest plugin, so pytest marks all of Hypothesis for assertion rewriting: a hundred of
+    its modules parsed and compiled again at every run (no bytecode is cached where PYTHONDONTWRITEBYTECODE is
+    set), a second of the suite. Our tests' asserts are rewritten as before; Hypothesis's own need not be."""
+    marked = getattr(config.pluginmanager.rewrite_hook, "_must_rewrite", None)  # pytest's; absent: nothing to do
+    if isinstance(marked, set):
+        marked.discard("hypothesis")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported (scikit-learn, Hypothesis, the test modules) lives to the end: Python's full
+    garbage collections need not walk it again and again."""
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
