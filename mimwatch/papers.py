@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from .markdown import unescape_markdown
@@ -17,6 +18,7 @@ _ARXIV_URL_RE = re.compile(
 )
 _ARXIV_ID_RE = re.compile(r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v(?P<v>\d+))?$", re.I)
 _SPACE_RE = re.compile(r"\s+")
+_NON_WORD_RE = re.compile(r"[^\w]+")
 # Control characters (NUL and the rest of C0/C1 but whitespace) and the bidi controls U+202A–U+202E,
 # U+2066–U+2069 that can make text in a list or a PR read other than it is.
 _UNSAFE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -43,12 +45,14 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
     return m.group("id"), int(m.group("v")) if m.group("v") else None
 
 
+@lru_cache(maxsize=8192)
 def normalise_title(title: str) -> str:
-    """Case-, accent-, punctuation- and space-insensitive form of a title, for matching."""
-    text = unicodedata.normalize("NFKD", unescape_markdown(title))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[^\w]+", " ", text)
-    return " ".join(text.split())
+    """Case-, accent-, punctuation- and space-insensitive form of a title, for matching (the same titles are
+    matched again and again: every lint, every lookup in a list; the last few thousand are kept)."""
+    text = unescape_markdown(title)
+    if not text.isascii():  # ASCII has no accents to take off
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(_NON_WORD_RE.sub(" ", text.casefold()).split())
 
 
 def title_key(title: str) -> str:

@@ -96,7 +96,8 @@ class AwesomeList:
         return index
 
     @cached_property
-    def _normalised_titles(self) -> tuple[str, ...]:
+    def normalised_titles(self) -> tuple[str, ...]:
+        """Each entry's title as titles are matched (`papers.normalise_title`), in entry order."""
         return tuple(normalise_title(e.title) for e in self.entries)
 
     def mentions(self, arxiv_id: str) -> bool:
@@ -121,7 +122,7 @@ class AwesomeList:
         if not title:
             return None
         # The titles close enough, scored in one call; then, in list order, the best with the same first author.
-        close = process.extract(normalise_title(title), self._normalised_titles, scorer=fuzz.ratio,
+        close = process.extract(normalise_title(title), self.normalised_titles, scorer=fuzz.ratio,
                                 score_cutoff=TITLE_MATCH_RATIO, limit=None)  # fmt: skip
         best: tuple[float, Entry] | None = None
         for _, score, i in sorted(close, key=lambda hit: hit[2]):

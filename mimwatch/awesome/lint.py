@@ -6,11 +6,11 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from ..errors import ListFormatError
 from ..fsutil import write_atomic
-from ..papers import normalise_title
 from ..venues import venue_family
 from .dialects import dialect
 from .document import TITLE_MATCH_RATIO, AwesomeList, same_first_author
@@ -64,15 +64,16 @@ def _duplicates(doc: AwesomeList) -> list[Problem]:
             reported.add(entry.line)
         elif entry.arxiv_id:
             first_by_id[entry.arxiv_id] = entry
-    titles = [normalise_title(e.title) for e in doc.entries]
+    # Every pair of titles scored in one call; 0 where they are not close.
+    titles = doc.normalised_titles
+    close = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_RATIO)
     for j, later in enumerate(doc.entries):
         if later.line in reported:
             continue
-        for i in range(j):
+        for i in np.flatnonzero(close[j, :j]):
             earlier = doc.entries[i]
             if (
-                fuzz.ratio(titles[i], titles[j]) >= TITLE_MATCH_RATIO
-                and same_first_author(earlier.authors, later.authors)
+                same_first_author(earlier.authors, later.authors)
                 and not (earlier.arxiv_id and later.arxiv_id and earlier.arxiv_id != later.arxiv_id)
             ):
                 problems.append(
