@@ -75,7 +75,7 @@ def entries(fmt: str) -> st.SearchStrategy[Entry]:
     )
 
 
-# Built once: a strategy made afresh for every example is validated afresh too (a third of the test's time).
+# Built once: a strategy made afresh for every example is validated afresh too.
 ENTRIES = {fmt: entries(fmt) for fmt in HOST_LISTS}
 
 
