@@ -158,6 +158,17 @@ def test_a_table_cell_ending_in_an_escaped_backslash_ends_at_the_next_pipe():
     assert back.abbreviation == "\\" and back.venue == "CVPR" and back.title == "0"
 
 
+def test_escaped_brackets_in_a_one_line_entrys_authors_are_text_not_a_link():
+    # The entry the Hypothesis round trip below drew: an author `[]()`, written `\\[\\]()`, which a scan for links
+    # read as a link `[\\]()` (label a backslash, no address) and an author of one backslash.
+    new = Entry(title="0", authors=("[]()", "Ann [Lab](x)"), paper_url="https://arxiv.org/abs/1501.10000",
+                code_url="https://github.com/a/b")  # fmt: skip
+    doc = add_entries(parse(text_of("one-line")), "Audio", [new])
+    (back,) = [e for e in doc.entries if e.arxiv_id == "1501.10000"]
+    assert "Ann \\[Lab\\](x)" in back.raw
+    assert back.authors == ("[]()", "Ann [Lab](x)") and back.other_links == () and back.code_url == "https://github.com/a/b"
+
+
 def test_nested_entries_go_under_their_year_and_make_the_years_heading_when_missing():
     doc = parse(text_of("nested"))
     new = Entry(title="Masked Things", authors=("Ann Author", "Ben Author"), venue="CVPR", year=2022,

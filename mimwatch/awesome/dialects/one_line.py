@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 _START = "+ ["
 _ENTRY_RE = re.compile(r"^\+ \[(?P<title>(?:\\.|[^\]\\])+)\]\((?P<url>[^)\s]+)\)(?P<rest>.*)$")
-_LINK_RE = re.compile(r"\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)")
+# After the title, links and author text, read as Markdown does: an escaped character (`\[` in an author's name
+# that holds a bracket) is text, so the scan steps over escaped pairs and a link starts only at a bare `[`.
+_REST_RE = re.compile(r"\\.|(?P<link>\[(?P<label>(?:\\.|[^\]\\])*)\]\((?P<url>[^)\s]*)\))")
 _MARKS = "🔥⭐🌟 "  # badges some entries carry before the title: not part of it
 CODE, PROJECT = ":octocat:", "🌐"
 
@@ -42,7 +44,7 @@ class OneLineDialect(Dialect):
             ids = tuple(filter(None, (arxiv_id_from_url(u) for u in re.findall(r"\(([^)\s]+)\)", line))))
             return Read(i + 1, (Unreadable(lines[i], i + 1, self.name, "no [Title](link) at its start", ids),))
         code_url, others = None, []
-        for link in _LINK_RE.finditer(m.group("rest")):
+        for link in (t for t in _REST_RE.finditer(m.group("rest")) if t.group("link")):
             label, url = link.group("label"), link.group("url")
             if label == CODE and code_url is None:
                 code_url = url
@@ -50,7 +52,7 @@ class OneLineDialect(Dialect):
                 others.append(Link("Project", url))
             else:
                 others.append(Link("code" if label == CODE else label, url))
-        authors = _LINK_RE.sub("", m.group("rest"))
+        authors = _REST_RE.sub(lambda t: "" if t.group("link") else t.group(0), m.group("rest"))
         entry = Entry(
             title=unescape_markdown(m.group("title")).lstrip(_MARKS).strip(),
             authors=tuple(unescape_markdown(a.strip()) for a in authors.split(",") if a.strip()),
