@@ -232,7 +232,8 @@ _words = st.text(_ALPHABET, min_size=1, max_size=50).map(lambda s: " ".join(s.sp
 # Authors are joined with commas (and `and` in some lists): names hold neither.
 _names = _words.map(lambda s: " ".join(s.replace(",", " ").split())).filter(
     lambda s: s and " and " not in f" {s} " and not s.endswith("."))
-_urls = st.from_regex(r"https://github\.com/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True)
+_urls = st.from_regex(r"https://github\.com/[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9._-]{0,10}", fullmatch=True,
+                      alphabet="abcdefghijklmnopqrstuvwxyz0123456789.-_:/")  # ASCII: see test_awesome_roundtrip  # fmt: skip
 
 
 def entries(name: str) -> st.SearchStrategy[Entry]:
