@@ -32,21 +32,21 @@ def diff(before: str, after: str) -> str:
 
 
 def test_add_entries_to_a_br_section(dec_text):
+    # The section's one entry stands in a tight list: the new ones join it without blank lines, so that GitHub
+    # renders the old entry as it did (a blank line would make every item of the list a paragraph).
     doc = parse(dec_text)
     edited = add_entries(doc, "Face Recognition", [NEW, PLAIN])
     assert diff(dec_text, render(edited)) == (
-        "@@ -1481,2 +1481,11 @@\n"
-        " \n"
+        "@@ -1480,2 +1480,9 @@\n"
+        " ArXiv'2022 [[Paper](https://arxiv.org/abs/2205.11090)] [Code](https://github.com/kaiwang960112/FaceMAE)]\n"
         "+* **Masked Things: &lt;Are&gt; \\[Great\\]**<br>\n"
         "+*Zoë Ünal, Bo Li*<br>\n"
         "+CVPR'2024 [[Paper](https://arxiv.org/abs/2401.00001)]\n"
         "+[[Code](https://github.com/zoe/masked-things)]\n"
-        "+\n"
         "+* **Second Paper?**<br>\n"
         "+*Xi Yu*<br>\n"
         "+ArXiv'2024 [[Paper](https://arxiv.org/abs/2401.00002)]\n"
-        "+\n"
-        " ### Scene Text Recognition (OCR)\n"
+        " \n"
     )
     assert [e.fields for e in edited.entries_in("Face Recognition")[1:]] == [NEW.fields, PLAIN.fields]
 
@@ -73,8 +73,8 @@ def test_add_entries_to_a_list_without_final_newline():
     text = "## S\n\n* **Old**<br>\n*A*<br>\nArXiv'2022 [[Paper](https://arxiv.org/abs/2201.00001)]"
     edited = render(add_entries(parse(text), "S", [PLAIN]))
     assert edited == (
-        text + "\n\n* **Second Paper?**<br>\n*Xi Yu*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2401.00002)]"
-    )
+        text + "\n* **Second Paper?**<br>\n*Xi Yu*<br>\nArXiv'2024 [[Paper](https://arxiv.org/abs/2401.00002)]"
+    )  # one entry: a tight list, kept tight
 
 
 def test_update_venue_and_add_code_in_a_br_entry(dec_text):

@@ -86,10 +86,12 @@ class Dialect:
 
 
 def blank_between(existing: Sequence[Entry], default: bool) -> bool:
-    """Whether a section's entries stand apart (a blank line between them), from its first two."""
+    """Whether a section's entries stand apart (a blank line between them), from its first two; `default` for
+    a section without entries. A single entry stands in a tight list: a blank line before a second one would
+    make the list loose, and GitHub would then render the first entry differently (each item a paragraph)."""
     if len(existing) >= 2:
         return existing[1].line - existing[0].end_line > 1
-    return default
+    return default if not existing else False
 
 
 def url_problem(label: str, url: str) -> str | None:

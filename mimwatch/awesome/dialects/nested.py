@@ -23,7 +23,7 @@ from ...papers import arxiv_id_from_url
 from ...venues import venue_family
 from ..lines import content, ending, splice, split_lines
 from ..model import Entry, Heading, Link, Unreadable
-from . import Dialect, Read
+from . import Dialect, Read, blank_between
 
 if TYPE_CHECKING:
     from ..document import AwesomeList
@@ -148,7 +148,7 @@ class NestedDialect(Dialect):
         if same is not None:
             under = [e for e in doc.entries_in(section.text) if _year_of(doc, e) is same]
             if under:
-                gap = nl if len(under) < 2 or under[1].line - under[0].end_line > 1 else ""
+                gap = nl if blank_between(under, default=False) else ""
                 return splice(lines, under[-1].end_line, gap + rendered, nl)
             return splice(lines, same.line, rendered, nl)
         ascending = int(years[0].text) <= int(years[-1].text)
