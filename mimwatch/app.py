@@ -13,7 +13,8 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Literal, TextIO
 from . import config
 from .awesome import AwesomeList, load, parse, render
 from .awesome.lint import refuse_half_written
+from .checkout import checkout_root, clone_root, in_repo_path, inside
 from .classify.card import write_model_card
 from .classify.data import load_corpus
 from .classify.follow import ListChanges, list_changes, load_sample, model_for_list, stream_examples
@@ -51,7 +53,7 @@ from .sources import ApiSource, FeedResult, FeedSource, read_source_file
 from .sources.api import DEFAULT_API_URL, PageCache
 from .sources.feed import DEFAULT_FEED_URL
 from .sources.retry import Backoff
-from .state import State
+from .state import State, run_lock
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +63,13 @@ Progress = Callable[[int, "int | None"], None]  # papers fetched so far, of how 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the list is read from and where the proposal goes."""
+    """Where the list is read from and where the proposal goes, resolved once (see `checkout`)."""
 
     mode: Mode
-    list_path: Path | None = None  # a local file (with --repo: a checkout of that repository, as in the Action)
+    list_path: Path | None = None  # the list file read from disk (None: from the clone's HEAD, or from GitHub)
     repo: str | None = None  # OWNER/NAME on GitHub
-    git_repo: Path | None = None  # a local clone to commit on
+    git_repo: Path | None = None  # the top folder of a local clone to commit on
+    in_repo: str = "README.md"  # the list's path inside the repository (GitHub) or the clone
 
     @classmethod
     def resolve(
@@ -77,20 +80,40 @@ class Target:
         mode: Mode | None = None,
         git_repo: Path | None = None,
     ) -> Target:
-        """The target from the options, the settings filling what they leave out."""
+        """The target from the options, the settings filling what they leave out.
+
+        `--list` is a file (absolute, or from the current folder). With `--git-repo` it must be a file of that
+        clone; with `--repo` a file of the checkout the run is in (the Action's workspace). Either way its path
+        inside the repository comes from the clone's or checkout's root.
+        """
         if git_repo and mode:
             raise UsageProblem("--git-repo goes without --dry-run/--open-pr")
         mode = "git" if git_repo else (mode or "dry-run")
         repo = repo or settings.repo
         if mode == "open-pr" and not repo:
             raise UsageProblem("--open-pr needs --repo OWNER/NAME (or `repo` in the settings file)")
-        # The settings' list is a file of this checkout; without a checkout (no such file) the list is read
-        # from the repository.
-        if list_path is None and settings.list and (not repo or Path(settings.list).is_file()):
-            list_path = Path(settings.list)
-        if not (list_path or repo or git_repo):
+        what = "--list" if list_path else "the settings' list"
+        if git_repo:
+            clone = clone_root(git_repo)
+            file = list_path or settings.list_file
+            in_repo = inside(clone, file, what, "the clone").in_repo if file else in_repo_path(settings.list_path)
+            return cls(mode=mode, repo=repo, git_repo=clone, in_repo=in_repo)
+        if repo:
+            # A list of this checkout (as in the Action); without one, the list is read from the repository.
+            configured = settings.list_file if settings.list_file and settings.list_file.is_file() else None
+            file = list_path or configured
+            if file is None:
+                return cls(mode=mode, repo=repo, in_repo=in_repo_path(settings.list_path))
+            located = inside(checkout_root(Path.cwd()), file, what, "the checkout")
+            return cls(mode=mode, list_path=file, repo=repo, in_repo=located.in_repo)
+        file = list_path or settings.list_file
+        if file is None:
             raise UsageProblem("give --list PATH, --repo OWNER/NAME or --git-repo PATH")
-        return cls(mode=mode, list_path=Path(list_path) if list_path else None, repo=repo, git_repo=git_repo)
+        try:  # the diff names the file as the checkout it is in names it
+            in_repo = inside(checkout_root(Path.cwd()), file, what, "the checkout").in_repo
+        except UsageProblem:
+            in_repo = Path(file).as_posix()
+        return cls(mode=mode, list_path=Path(file), in_repo=in_repo)
 
     @property
     def reads_github(self) -> bool:
@@ -155,35 +178,36 @@ def scan(
     """Fetch new papers, judge them and propose the relevant ones (`out`: where a dry run prints)."""
     options.check()
     today = today or datetime.now(UTC).date()
-    work = open_workspace(settings, target, endpoints, out or sys.stdout)
-    source = options.source_kind
-    online = source in ("rss", "api")
-    fetch_ids = arxiv_api(endpoints.api_url, attempts=2).fetch_ids if online else None
-    model = list_model(settings, endpoints, work.doc, work.state, fetch_ids)
-    categories = list(options.categories) or settings.categories
-    since = until = None
-    if source == "rss":
-        backoff = Backoff(base=config.retry_base())
-        result = FeedSource(base_url=endpoints.feed_url, categories=categories, backoff=backoff).fetch()
-    elif source == "api":
-        since = options.since or work.state.last_successful_until() or today - timedelta(days=1)
-        until = options.until or today
-        if since > until:
-            raise UsageProblem(f"--since {since} is after --until {until}")
-        api = arxiv_api(endpoints.api_url, PageCache(config.cache_path()))
-        papers = tuple(api.search(since, until, categories, progress=progress))
-        result = FeedResult(papers=papers, updates=(), announced=True, date=until, origin=endpoints.api_url)
-    else:
-        result = read_source_file(Path(source))
-    return run_scan(
-        result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
-        day=result.date or today,
-        threshold=options.threshold if options.threshold is not None else settings.threshold,
-        max_candidates=options.max_candidates or settings.max_candidates,
-        exclude=options.exclude or tuple(settings.exclude),
-        since=since, until=until, source=source, record=target.mode != "dry-run",
-        fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None, dialect=settings.dialect,
-    )  # fmt: skip
+    with open_workspace(settings, target, endpoints, out or sys.stdout) as work:
+        source = options.source_kind
+        online = source in ("rss", "api")
+        fetch_ids = arxiv_api(endpoints.api_url, attempts=2).fetch_ids if online else None
+        model = list_model(settings, endpoints, work.doc, work.state, fetch_ids)
+        categories = list(options.categories) or settings.categories
+        since = until = None
+        if source == "rss":
+            backoff = Backoff(base=config.retry_base())
+            result = FeedSource(base_url=endpoints.feed_url, categories=categories, backoff=backoff).fetch()
+        elif source == "api":
+            since = options.since or work.state.last_successful_until() or today - timedelta(days=1)
+            until = options.until or today
+            if since > until:
+                raise UsageProblem(f"--since {since} is after --until {until}")
+            api = arxiv_api(endpoints.api_url, PageCache(config.cache_path()))
+            papers = tuple(api.search(since, until, categories, progress=progress))
+            result = FeedResult(papers=papers, updates=(), announced=True, date=until, origin=endpoints.api_url)
+        else:
+            result = read_source_file(Path(source))
+        return run_scan(
+            result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
+            day=result.date or today,
+            threshold=options.threshold if options.threshold is not None else settings.threshold,
+            max_candidates=options.max_candidates or settings.max_candidates,
+            exclude=options.exclude or tuple(settings.exclude),
+            since=since, until=until, source=source, record=target.mode != "dry-run",
+            fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None, dialect=settings.dialect,
+            list_path=target.in_repo,
+        )  # fmt: skip
 
 
 def refresh(
@@ -196,15 +220,15 @@ def refresh(
 ) -> ScanSummary:
     """Fetch the latest version of every listed arXiv paper; propose the venues and code links that arrived."""
     today = today or datetime.now(UTC).date()
-    work = open_workspace(settings, target, endpoints, out or sys.stdout)
-    ids = sorted({e.arxiv_id for e in work.doc.entries if e.arxiv_id})
-    api = arxiv_api(endpoints.api_url)
-    papers = api.fetch_ids(ids, progress=progress)
-    result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=endpoints.api_url)
-    model = load_model(endpoints.model_dir or settings.model)
-    return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher, day=today,
-                    source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids,
-                    dialect=settings.dialect)  # fmt: skip
+    with open_workspace(settings, target, endpoints, out or sys.stdout) as work:
+        ids = sorted({e.arxiv_id for e in work.doc.entries if e.arxiv_id})
+        api = arxiv_api(endpoints.api_url)
+        papers = api.fetch_ids(ids, progress=progress)
+        result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=endpoints.api_url)
+        model = load_model(endpoints.model_dir or settings.model_dir)
+        return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher, day=today,
+                        source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids,
+                        dialect=settings.dialect, list_path=target.in_repo)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -224,7 +248,7 @@ def follow(
 ) -> Followed:
     """Retrain the model whole on the list as it is now (kept in the model cache; also in `out_dir`)."""
     doc = load(list_path)
-    base = load_model(endpoints.model_dir or settings.model)
+    base = load_model(endpoints.model_dir or settings.model_dir)
     changes = list_changes(base, doc)
     if not changes.any:
         return Followed(changes, None)
@@ -271,7 +295,7 @@ def list_model(
 ) -> Model:
     """The model trained on the list as it is now: the configured model if it knows the list, else retrained (or
     from the cache); abstracts of new entries from `corpus`, then the state's cache, then arXiv by id."""
-    base = load_model(endpoints.model_dir or settings.model)
+    base = load_model(endpoints.model_dir or settings.model_dir)
     known = load_corpus(corpus) if corpus else {}
 
     def abstracts(ids: list[str]) -> dict[str, str]:
@@ -292,35 +316,40 @@ def list_model(
     def negatives():  # read only when the model is retrained
         return stream_examples(state.stream_negatives())
 
-    sample = load_sample(Path(endpoints.model_dir or settings.model or default_model_dir()))
+    sample = load_sample(Path(endpoints.model_dir or settings.model_dir or default_model_dir()))
     return model_for_list(base, doc, config.model_cache_dir(), sample, negatives, abstracts)
 
 
-def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Workspace:
-    """Read and parse the list (refusing a half-written one before anything is fetched), open the state, learn
-    from the bot's reviewed PRs, and build the publisher."""
+@contextmanager
+def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Iterator[Workspace]:
+    """Hold the state for this run (a run that writes: one at a time per state), read and parse the list
+    (refusing a half-written one before anything is fetched), open the state, learn from the bot's reviewed
+    PRs, and build the publisher."""
+    dry_run = target.mode == "dry-run"
+    with nullcontext() if dry_run else run_lock(endpoints.state_path or config.state_path(), config.lock_wait()):
+        yield _workspace(settings, target, endpoints, out)
+
+
+def _workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Workspace:
     state = open_state(endpoints.state_path, dry_run=target.mode == "dry-run", window=settings.stream_window)
     github = None
     if target.reads_github:
         url = endpoints.github_url or settings.github_url
         delay = config.github_delay(url)
-        # With --list (a checkout of the repository, as in the Action), the list's path there is its path here.
-        local = target.list_path
-        in_repo = local.as_posix() if local and not local.is_absolute() else settings.list_path
-        github = GitHubPublisher(target.repo or "", endpoints.token, in_repo, url, tuple(settings.labels),
+        github = GitHubPublisher(target.repo or "", endpoints.token, target.in_repo, url, tuple(settings.labels),
                                  settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
     if target.git_repo:
-        clone = LocalGitPublisher(target.git_repo, str(target.list_path or settings.list_path),
-                                  settings.branch_prefix, settings.git_identity)  # fmt: skip
+        clone = LocalGitPublisher(target.git_repo, target.in_repo, settings.branch_prefix, settings.git_identity)
+        clone.refuse_checked_out_bot_branches()  # before anything is fetched or trained
         doc = parse(clone.read_list(), clone.list_path)
     elif target.list_path:
         doc = load(target.list_path)  # a clear error for an unreadable list, before anything is fetched
     else:
         assert github is not None  # Target.resolve: no list path and no clone means a repository
         (listed, _head) = github.read_list()
-        doc = parse(listed, settings.list_path)
+        doc = parse(listed, target.in_repo)
     text = render(doc)
-    refuse_half_written(doc, doc.path or settings.list_path)
+    refuse_half_written(doc, doc.path or target.in_repo)
 
     pending = OpenPull()
     if github is not None:

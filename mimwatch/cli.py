@@ -281,7 +281,7 @@ def train(list_path, corpus, negatives, out, negative_share, candidates_per_1000
     from . import app
 
     settings = load_settings(config_path)
-    list_path = list_path or (Path(settings.list) if settings.list else None)
+    list_path = list_path or settings.list_file
     if not negatives:
         if list_path is None:
             raise click.UsageError("give --list PATH (or `list` in the settings file)")
@@ -472,11 +472,9 @@ def corpus_build(list_path, config_path, out, api_url):
     """
     from . import app
 
+    list_path = list_path or load_settings(config_path).list_file
     if list_path is None:
-        configured = load_settings(config_path).list
-        if not configured:
-            raise click.UsageError("give --list PATH (or `list` in the settings file)")
-        list_path = Path(configured)
+        raise click.UsageError("give --list PATH (or `list` in the settings file)")
     progress = _Progress()
     built = app.build_corpus(list_path, out, api_url, progress)
     progress.close()
@@ -498,12 +496,14 @@ def _stack(*options):  # click decorators
 
 # Where the list comes from and where the proposal goes: shared by scan and refresh.
 _target_options = _stack(
-    click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), help="The list file."),
+    click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The list file (absolute, or from here); with --git-repo or --repo, a file of that clone "
+                      "or of this checkout [the settings' list, else list_path]."),
     click.option("--repo", help="OWNER/NAME of the list's GitHub repository (the list is read from there)."),
     click.option("--dry-run", "mode", flag_value="dry-run", help="Print the diff and the PR text; write nothing."),
     click.option("--open-pr", "mode", flag_value="open-pr", help="Open (or update) the bot's pull request on GitHub."),
     click.option("--git-repo", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                 help="Commit on a new branch of this local clone instead."),
+                 help="Commit on a branch mimwatch/<date> of this local clone (or a folder in it) instead."),
 )  # fmt: skip
 _run_options = _stack(
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -64,3 +64,8 @@ def retry_base(default: float = 3.0) -> float:
 def github_max_wait(default: float = 300.0) -> float:
     """Seconds a run may wait for GitHub's rate limit to reset before it stops: `MIMWATCH_GITHUB_MAX_WAIT`."""
     return max(float(os.environ.get("MIMWATCH_GITHUB_MAX_WAIT", default)), 0.0)
+
+
+def lock_wait(default: float = 120.0) -> float:
+    """Seconds a run waits for another run on the same state to finish: `MIMWATCH_LOCK_WAIT`."""
+    return max(float(os.environ.get("MIMWATCH_LOCK_WAIT", default)), 0.0)

@@ -20,7 +20,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from .awesome.dialects import dialect as dialect_named
@@ -163,8 +163,8 @@ class Carried:
         return len(self.candidates) + len(self.triage) + len(self.updates)
 
     @property
-    def ids(self) -> frozenset[str]:
-        return frozenset(x.paper.id for x in [*self.candidates, *self.triage, *self.updates])
+    def keys(self) -> frozenset[str]:
+        return frozenset(x.paper.key for x in [*self.candidates, *self.triage, *self.updates])
 
 
 def scan(
@@ -185,17 +185,19 @@ def scan(
     record: bool = True,
     fetch_ids: FetchIds | None = None,
     dialect: str | None = None,
+    list_path: str | None = None,
 ) -> ScanSummary:
     """One scan of fetched papers against the list (`doc`, parsed with its path); `record=False` (a dry run)
-    leaves the state untouched.
+    leaves the state untouched. `list_path`: the list's path in the repository, as the PR names it (default:
+    the path `doc` was read from).
 
     `exclude`: phrases that rule a paper out (title or abstract, whole words, any case), before the model.
     `fetch_ids`: the API source's fetch by id, for authors a saved source lacks and for papers of the open
     bot PR that the state has not cached. `dialect`: the entry format new entries take (default: the list's).
     """
     started = clock()
-    list_path = doc.path or "README.md"
-    refuse_half_written(doc, list_path)
+    refuse_half_written(doc, doc.path or list_path or "README.md")
+    list_path = list_path or doc.path or "README.md"
     view = ListView(doc, dialect)
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
@@ -229,9 +231,14 @@ def scan(
             candidates=tuple(sorted([*carried.candidates, *placement.candidates], key=lambda c: -c.relevance)),
             updates=(*carried.updates, *updates),
             triage=tuple(sorted([*carried.triage, *placement.triage], key=lambda c: -c.relevance)),
-            carried=carried.ids,
+            carried=carried.keys,
         )
-        summary.published = publisher.publish(proposal)
+        published = publisher.publish(proposal)
+        summary.published = published.where
+        # Only what the PR (or branch) really holds is proposed; the rest is judged again by the next run.
+        summary.proposed = sum(c.paper.key in published.held for c in placement.candidates)
+        summary.triage = sum(c.paper.key in published.held for c in placement.triage)
+        decisions = [d for d in (_unless_held(d, published.held) for d in decisions) if d is not None]
     if record:
         record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source)
     return summary
@@ -547,6 +554,16 @@ def _excluded_by(paper: Paper, patterns: Sequence[tuple[str, re.Pattern]]) -> st
     """The first excluded phrase in the paper's title or abstract, or None."""
     text = f"{paper.title}\n{paper.abstract or ''}"
     return next((phrase for phrase, pattern in patterns if pattern.search(text)), None)
+
+
+def _unless_held(decision: PaperDecision, held: frozenset[str]) -> PaperDecision | None:
+    """A paper the published PR does not hold is not recorded as proposed: a new one is deferred (judged
+    again by the next run), an update is not recorded at all (found again when it next arrives)."""
+    if decision.id in held:
+        return decision
+    if decision.decision in ("proposed", "triage"):
+        return replace(decision, decision="deferred", section=None, venue=None)
+    return None if decision.decision == "update-proposed" else decision
 
 
 def _record(paper: Paper) -> dict:

@@ -33,6 +33,24 @@ class Settings:
     github_url: str = "https://api.github.com"
     branch_prefix: str = "mimwatch/"
     git_identity: str = "mimwatch <mimwatch@users.noreply.github.com>"  # commits, when git has no user of its own
+    # The folder of the file the settings came from: `list` and `model` are relative to it (not a setting).
+    folder: Path | None = field(default=None, compare=False)
+
+    def path_of(self, value: str | None) -> Path | None:
+        """A path the settings give, relative to their file's folder (the current folder without a file)."""
+        if not value:
+            return None
+        path = Path(value).expanduser()
+        return path if path.is_absolute() or self.folder is None else self.folder / path
+
+    @property
+    def list_file(self) -> Path | None:
+        """The list in this checkout (`list`), as a path from here."""
+        return self.path_of(self.list)
+
+    @property
+    def model_dir(self) -> Path | None:
+        return self.path_of(self.model)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -53,12 +71,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
             table = data.get("mimwatch", data)
         if table is None:
             continue
-        return _from_table(table, candidate)
+        settings = _from_table(table, candidate)
+        settings.folder = candidate.parent
+        return settings
     return Settings()
 
 
 def _from_table(table: dict, source: Path) -> Settings:
-    known = {f.name: f for f in fields(Settings)}
+    known = {f.name: f for f in fields(Settings) if f.name != "folder"}
     settings = Settings()
     for key, value in table.items():
         name = key.replace("-", "_")

@@ -6,9 +6,11 @@ Every run's writes happen in one transaction: a crash leaves the previous state 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import closing
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -250,6 +252,47 @@ class State:
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
                 [(_key(r), json.dumps(r, ensure_ascii=False)) for r in records],
             )
+
+
+@contextmanager
+def run_lock(
+    state_path: Path, wait: float, sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold the state for one run: a second run on the same state waits up to `wait` seconds for the first
+    to finish, then stops naming the process that holds it. Two runs at once would each publish their own
+    papers and record both as proposed, though the PR keeps only one run's.
+
+    The lock is an advisory lock (flock) on `<state>.lock`: the system drops it when its holder dies, so a
+    killed run never leaves the state locked.
+    """
+    import fcntl
+
+    path = state_path.with_name(state_path.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+    try:
+        deadline = clock() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if clock() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise StateError(
+                        f"{state_path} is in use by another mimwatch run ({holder}); waited {wait:.0f} s "
+                        "(MIMWATCH_LOCK_WAIT): run again once it has finished"
+                    ) from None
+                sleep(min(0.2, max(deadline - clock(), 0.01)))
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
 
 
 def _by_ids(db: sqlite3.Connection, query: str, ids: Iterable[str]) -> Iterator[tuple]:

@@ -23,6 +23,7 @@ from mimwatch.pipeline import (
     scan,
     sort_arrivals,
 )
+from mimwatch.publish import Published
 from mimwatch.publish.proposal import OpenPull, Proposal
 from mimwatch.sources.feed import FeedResult
 from mimwatch.state import History, Mark, PaperDecision, State
@@ -72,9 +73,9 @@ class Recorder:
     def open_pull(self) -> OpenPull:
         return self.pending
 
-    def publish(self, proposal: Proposal) -> str:
+    def publish(self, proposal: Proposal) -> Published:
         self.published = [*(self.published or []), proposal]
-        return "recorded"
+        return Published("recorded", proposal.held_by(proposal.edit(LIST)))
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ def test_carry_rebuilds_the_open_pr_from_the_state_and_refuses_to_drop_what_it_c
     pending = OpenPull(ids=frozenset({"2403.00001", "2111.06377"}))
     out = carry(pending, view, model, state, History({}, {}), fetch_ids=None, record=True)
     assert [(c.paper.id, c.section) for c in out.candidates] == [("2403.00001", "Video")]  # the listed one left out
-    assert out.ids == {"2403.00001"} and out.count == 1
+    assert out.keys == {"2403.00001"} and out.count == 1
     lost = OpenPull(ids=frozenset({"2403.09999"}))
     with pytest.raises(PublishError, match="2403.09999"):
         carry(lost, view, model, state, History({}, {}), fetch_ids=None, record=True)
@@ -205,3 +206,33 @@ def test_scan_publishes_one_proposal_that_keeps_the_open_pr_and_records_every_de
     history = state.history(["2403.00001", "2403.00002", "2111.09886"])
     assert history.decisions == {"2403.00001": ("proposed", "ArXiv'2024"), "2403.00002": ("irrelevant", None),
                                  "2111.09886": ("update-proposed", "CVPR'2022")}  # fmt: skip
+
+
+@dataclass
+class HoldsOnly:
+    """A publisher whose PR ends up holding only some papers (a maintainer renamed a section meanwhile, say)."""
+
+    keys: frozenset[str]
+
+    def open_pull(self) -> OpenPull:
+        return OpenPull()
+
+    def publish(self, proposal: Proposal) -> Published:
+        return Published("a PR", self.keys & proposal.held_by(proposal.edit(LIST)))
+
+
+def test_a_paper_is_recorded_as_proposed_only_once_the_pr_holds_it(tmp_path):
+    state = State(tmp_path / "state.sqlite")
+    fetched = [paper("2403.00001", "Held By The PR"), paper("2403.00002", "Not In The PR")]
+    result = FeedResult(papers=tuple(fetched), updates=(), announced=True, date=date(2024, 3, 5))
+    model = FixedModel({"2403.00001": (0.9, "Methods"), "2403.00002": (0.8, "Video")})
+    summary = scan(result=result, doc=parse(LIST, "README.md"), model=model, state=state,
+                   publisher=HoldsOnly(frozenset({"2403.00001"})), day=date(2024, 3, 5), source="rss")  # fmt: skip
+    assert summary.proposed == 1
+    assert state.history(["2403.00001", "2403.00002"]).decisions == {
+        "2403.00001": ("proposed", "ArXiv'2024"), "2403.00002": ("deferred", None)}  # fmt: skip
+    # The next run judges it again (from the state's cache) and proposes it to a PR that takes it.
+    publisher = Recorder()
+    again = scan(result=FeedResult(papers=(), updates=(), announced=True, date=date(2024, 3, 6)),
+                 doc=parse(LIST, "README.md"), model=model, state=state, publisher=publisher, day=date(2024, 3, 6))  # fmt: skip
+    assert again.proposed == 1 and [c.paper.id for c in publisher.published[0].candidates] == ["2403.00002"]

@@ -100,7 +100,7 @@ def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
     third = candidate("2403.00003", "Third Paper")
     carried = (first, second, third)
     again = bot.open_or_update(Proposal(
-        day=date(2024, 3, 6), list_path="README.md", candidates=carried, carried=frozenset({first.paper.id, second.paper.id}),
+        day=date(2024, 3, 6), list_path="README.md", candidates=carried, carried=frozenset({first.paper.key, second.paper.key}),
     ))  # fmt: skip
     assert not again.created and again.branch == branch and len(fake.pulls) == 1
     text = fake.text(branch)
@@ -183,12 +183,23 @@ def test_feedback_from_merged_and_closed_prs(fake, tmp_path):
     assert state.outcome("2403.00003")[0] == "rejected"  # closed without merge
 
 
-def test_stale_sha_409_rebuilds_the_edit(fake):
-    fake.faults.append(("PUT", r".*/contents/README\.md", 409, {}, {"message": "README.md does not match abc"}))
-    result = publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
-    assert result.number == 1
-    assert sum(1 for method, path in fake.log if method == "PUT") == 2  # the first try hit the 409
-    assert "New Masked Paper" in fake.text("mimwatch/2024-03-05")
+def test_a_commit_pushed_while_the_bot_commits_is_kept(fake):
+    """The bot builds its commit, a maintainer pushes to the branch, the bot's move is no fast forward: GitHub
+    refuses it, the bot builds again on their commit (their branch now: new entries on top)."""
+    bot = publisher(fake)
+    first = candidate("2403.00001", "New Masked Paper")
+    bot.open_or_update(proposal(first))
+    branch = "mimwatch/2024-03-05"
+    fixed = fake.text(branch).replace("New Masked Paper**", "New Masked Paper (NMP)**")
+    fake.after_commit.append(lambda: fake.edit_branch(branch, fixed, "fix a title"))
+    second = candidate("2403.00002", "Second One")
+    again = bot.open_or_update(Proposal(day=date(2024, 3, 6), list_path="README.md", candidates=(first, second),
+                                        carried=frozenset({first.paper.key})))  # fmt: skip
+    text = fake.text(branch)
+    assert "New Masked Paper (NMP)" in text and "Second One" in text
+    assert ("PATCH", f"/repos/lupin/Awesome-MIM/git/refs/heads/{branch}") in fake.log
+    assert not any(forced for _, _, _, forced in fake.ref_moves)
+    assert again.held == {"2403.00001", "2403.00002"}
 
 
 def test_reviewed_pulls_are_learned_once(fake, tmp_path):
@@ -214,15 +225,106 @@ def test_pacing_towards_github_com_is_pygithubs_own(monkeypatch):
     assert config.github_delay("https://github.example.org/api/v3") is None
 
 
-def test_a_branch_left_on_the_base_is_rebuilt_not_treated_as_edited(fake):
+def test_a_maintainers_commit_anywhere_on_the_branch_stops_rebuilds_for_good(fake):
+    """Run 1 opens the PR; a maintainer removes one entry and fixes another; run 2 adds on top; run 3 finds the
+    bot's own commit at the head, and still must not rebuild: "edited by hand" is a property of the branch."""
+    bot = publisher(fake)
+    first, second = candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One")
+    bot.open_or_update(proposal(first, second))
+    branch = "mimwatch/2024-03-05"
+    edited = fake.text(branch)
+    start = edited.index("* **Second One**")
+    edited = edited[:start] + edited[edited.index("\n\n", start) + 2 :]
+    edited = edited.replace("New Masked Paper**", "New Masked Paper (MNP)**")
+    fake.edit_branch(branch, edited)
+    carried = frozenset({first.paper.key, second.paper.key})
+    third, fourth = candidate("2403.00003", "Third Paper"), candidate("2403.00004", "Fourth Paper")
+    bot.open_or_update(Proposal(day=date(2024, 3, 6), list_path="README.md", candidates=(first, second, third),
+                                carried=carried))  # fmt: skip
+    assert fake.messages[fake.branches[branch]].startswith("mimwatch: ")  # the head is the bot's again
+    fake.push_to_main(LIST.replace("## Contribution\n", "## Contribution\n\nThanks.\n"))  # and main moves on
+    bot.open_or_update(Proposal(day=date(2024, 3, 7), list_path="README.md",
+                                candidates=(first, second, third, fourth),
+                                carried=carried | {third.paper.key}))  # fmt: skip
+    text = fake.text(branch)
+    assert "New Masked Paper (MNP)" in text and "Second One" not in text  # their fix and their removal stand
+    assert "Third Paper" in text and "Fourth Paper" in text
+    assert not any(forced for _, _, _, forced in fake.ref_moves)
+    assert fake.closed_by_github == [] and fake.pulls[0]["state"] == "open"
+    # The removed paper stays in the markers: at merge it is learned as rejected.
+    assert "2403.00002" in marker_ids(fake.pulls[0]["body"])["ids"]
+
+
+def test_an_update_never_moves_the_head_to_the_base(fake):
+    """GitHub closes a PR whose head has no commits over its base (and refuses to reopen it): every move of the
+    bot's branch goes from the old head to a new commit, also when the base moved and the branch is rebuilt."""
     bot = publisher(fake)
     first = candidate("2403.00001", "New Masked Paper")
     bot.open_or_update(proposal(first))
-    fake.branches["mimwatch/2024-03-05"] = fake.branches["main"]  # a run died after moving the branch
+    branch = "mimwatch/2024-03-05"
+    fake.push_to_main(LIST.replace("## Contribution\n", "## Contribution\n\nThanks.\n"))
     second = candidate("2403.00002", "Second One")
-    both = (first, second)
-    bot.open_or_update(Proposal(
-        day=date(2024, 3, 6), list_path="README.md", candidates=both, carried=frozenset({first.paper.id}),
-    ))  # fmt: skip
-    text = fake.text("mimwatch/2024-03-05")
-    assert "New Masked Paper" in text and "Second One" in text  # the carried entry is back
+    bot.open_or_update(Proposal(day=date(2024, 3, 6), list_path="README.md", candidates=(first, second),
+                                carried=frozenset({first.paper.key})))  # fmt: skip
+    text = fake.text(branch)
+    assert "Thanks." in text and text.count("New Masked Paper") == 1 and "Second One" in text
+    assert fake.pulls[0]["state"] == "open" and fake.closed_by_github == []
+    moves = [(old, new, forced) for name, old, new, forced in fake.ref_moves if name == branch]
+    assert len(moves) == 2 and not any(forced for _, _, forced in moves)
+    assert all(new != fake.branches["main"] and old in fake.history(new) for old, new, _ in moves[1:])
+    # The bot's second commit takes the moved main as a parent: the PR shows only its own change.
+    assert fake.parents[fake.branches[branch]] == [moves[0][1], fake.branches["main"]]
+
+
+def test_the_fake_closes_a_pr_whose_head_is_moved_to_its_base(fake):
+    """The rule the test above relies on, as GitHub has it: force-pushing the base's commit onto the PR branch
+    closes the PR, and it cannot be reopened while the branch has no commits of its own."""
+    publisher(fake).open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
+    fake.force_branch("mimwatch/2024-03-05", fake.branches["main"])
+    assert fake.pulls[0]["state"] == "closed" and fake.closed_by_github == [1]
+    from github import Auth, Github, GithubException
+
+    pr = Github(base_url=fake.base, auth=Auth.Token(TOKEN)).get_repo("lupin/Awesome-MIM").get_pull(1)
+    with pytest.raises(GithubException) as refused:
+        pr.edit(state="open")
+    assert refused.value.status == 422
+
+
+def test_a_branch_a_dead_run_left_without_a_pr_is_reused(fake):
+    bot = publisher(fake)
+    fake.faults += [("POST", r".*/pulls", 422, {}, {"message": "Validation Failed"})]
+    with pytest.raises(PublishError):
+        bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
+    fake.faults.clear()
+    assert fake.pulls == [] and "mimwatch/2024-03-05" in fake.branches  # the commit is there, the PR is not
+    result = bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
+    assert result.branch == "mimwatch/2024-03-05" and result.created
+    assert fake.text(result.branch).count("New Masked Paper") == 1
+
+
+def test_the_branch_of_a_closed_pr_is_never_moved(fake):
+    bot = publisher(fake)
+    bot.open_or_update(proposal(candidate("2403.00001", "New Masked Paper")))
+    fake.close(1)
+    closed_tip = fake.branches["mimwatch/2024-03-05"]
+    result = bot.open_or_update(proposal(candidate("2403.00002", "Second One")))  # the same day again
+    assert result.branch == "mimwatch/2024-03-05-2" and result.number == 2
+    assert fake.branches["mimwatch/2024-03-05"] == closed_tip  # reopening PR #1 shows what it showed
+    assert "New Masked Paper" not in fake.text(result.branch) and "Second One" in fake.text(result.branch)
+
+
+def test_the_body_names_only_what_the_branch_holds(fake):
+    """A maintainer renamed the section on the PR branch: the new paper for the old section cannot go in; the PR
+    does not claim it (markers, table), and the run learns it is not held (so it is judged again later)."""
+    bot = publisher(fake)
+    first = candidate("2403.00001", "New Masked Paper")
+    bot.open_or_update(proposal(first))
+    branch = "mimwatch/2024-03-05"
+    fake.edit_branch(branch, fake.text(branch).replace("## Methods", "## Approaches"))
+    second = candidate("2403.00002", "Second One")
+    result = bot.open_or_update(Proposal(day=date(2024, 3, 6), list_path="README.md", candidates=(first, second),
+                                         carried=frozenset({first.paper.key})))  # fmt: skip
+    assert result.held == {"2403.00001"}
+    body = fake.pulls[0]["body"]
+    assert marker_ids(body)["ids"] == ["2403.00001"] and "Second One" not in body
+    assert "Second One" not in fake.text(branch)

@@ -1,9 +1,13 @@
 """Publish a proposal as a GitHub pull request with PyGithub (base URL configurable: GitHub Enterprise).
 
-One open bot PR at a time: a rerun updates it (branch rebuilt on the base head, body rewritten) rather
-than opening another; the scan carries the open PR's papers into the new proposal, so none is dropped.
-A branch a maintainer has committed to is never rebuilt: the run's new entries go on top of their edits.
-The token is never logged or echoed.
+One open bot PR at a time: a rerun updates it rather than opening another; the scan carries the open PR's
+papers into the new proposal, so none is dropped. Every change to the branch is one new commit, built first
+(Git Data API) and then the branch moved once, forward only: a maintainer's commit pushed meanwhile makes
+the move fail and the run try again, never vanish. While every commit on the branch is the bot's, the new
+commit holds the whole proposal applied to the base's list (its parents: the branch's head and, when the
+base moved on, the base's head); once any commit is not the bot's, the branch is the maintainers' and the
+run's new entries go on top of their version. The head never moves to the base: GitHub closes a PR whose
+head has no commits over its base. The token is never logged or echoed.
 """
 
 from __future__ import annotations
@@ -13,14 +17,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededExceedsMaxWait, UnknownObjectException
+from github import (
+    Auth,
+    Github,
+    GithubException,
+    GithubRetry,
+    InputGitTreeElement,
+    RateLimitExceededExceedsMaxWait,
+    UnknownObjectException,
+)
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from ..awesome import parse
 from ..errors import PublishError
 from ..sources.retry import unreachable
-from .proposal import TITLE_PREFIX, OpenPull, Proposal, marker_ids
+from . import Published
+from .proposal import OpenPull, Proposal, is_bot_commit, marker_ids
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +50,6 @@ class PullRequestRecord:
     updates: tuple[str, ...]
     triage: tuple[str, ...] = ()  # listed in the body for a maintainer to place; not in the diff
     merged_list: str | None = None  # the list as merged, to see which entries the maintainer removed
-
-
-@dataclass(frozen=True)
-class Published:
-    number: int
-    url: str
-    branch: str
-    created: bool
 
 
 class GitHubPublisher:
@@ -133,17 +137,56 @@ class GitHubPublisher:
 
     # ---- writing -------------------------------------------------------------------------------
 
-    def publish(self, proposal: Proposal) -> str:
-        return self.open_or_update(proposal).url
+    def publish(self, proposal: Proposal) -> Published:
+        return self.open_or_update(proposal)
 
-    def open_or_update(self, proposal: Proposal) -> Published:
-        """Open the bot's PR, or update the open one; rebuild the edit if the base moves meanwhile."""
+    def open_or_update(self, proposal: Proposal, attempts: int = 3) -> Published:
+        """Open the bot's PR, or update the open one: one new commit on its branch, the branch moved forward
+        once. Again (up to `attempts` times) when someone moves the branch or the base meanwhile."""
         existing = self._open_bot_pull()
-        branch = existing.head.ref if existing else f"{self.branch_prefix}{proposal.day.isoformat()}"
-        if existing and self._edited_by_hand(branch, proposal):
-            self._add_on_top(branch, proposal)
+        for attempt in range(1, attempts + 1):
+            base = self._base_head()
+            if existing:
+                branch, tip = existing.head.ref, self._tip(existing.head.ref)
+            else:
+                branch, tip = self._free_branch(base, proposal.day.isoformat())
+            try:
+                text = self._commit_proposal(branch, base, tip, proposal)
+            except _Moved as moved:
+                log.warning("%s (try %d); building the commit again", moved, attempt)
+                continue
+            if attempt < attempts and self._base_head() != base:
+                log.warning("the base branch moved while committing (try %d); adding its head to the branch", attempt)
+                continue
+            held = proposal.held_by(text)
+            return self._pull_request(existing, branch, proposal.keeping(held), held)
+        raise PublishError(f"the base branch or the PR branch of {self.repo_name} kept moving; run again later")
+
+    def _commit_proposal(self, branch: str, base: str, tip: str | None, proposal: Proposal) -> str:
+        """Commit the proposal to `branch` (at `tip`, or new) and move it there; returns the list it holds.
+
+        A branch a maintainer has committed to gets this run's new entries on top of their version; a branch
+        of the bot's own gets the whole proposal applied to the base's list.
+        """
+        if tip is not None and self._edited_by_hand(base, tip):
+            log.warning("%s has commits that are not mimwatch's: adding the new entries on top of them", branch)
+            before = self._file_at(tip)[0]
+            after, parents, files_from = proposal.edit_new(before), [tip], tip
         else:
-            self._rebuild(branch, proposal)
+            before = self._file_at(tip)[0] if tip else None
+            after = proposal.edit(self._file_at(base)[0])
+            parents = [tip] if tip else [base]
+            if tip and self._compare(base, tip).merge_base_commit.sha != base:
+                parents.append(base)  # the base moved on: the branch takes its head (no force, no rebuild)
+            files_from = base
+        if after == before:
+            return after  # the branch holds all of it already
+        commit = self._commit(parents, files_from, after, proposal.commit_message())
+        self._move(branch, tip, commit)
+        return after
+
+    def _pull_request(self, existing: PullRequest | None, branch: str, proposal: Proposal,
+                      held: frozenset[str]) -> Published:  # fmt: skip
         if existing:
             pr, created = existing, False
             self._call(lambda: pr.edit(title=proposal.title(), body=proposal.body()), f"PR #{pr.number}")
@@ -157,59 +200,63 @@ class GitHubPublisher:
             created = True
         if self.labels:
             self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
-        return Published(number=pr.number, url=pr.html_url, branch=branch, created=created)
+        return Published(where=pr.html_url, held=held, number=pr.number, branch=branch, created=created)
 
-    def _rebuild(self, branch: str, proposal: Proposal) -> None:
-        """Point `branch` at the base head and commit the whole proposal there; again if the base moves."""
-        for attempt in range(1, 4):
-            text, head = self.read_list()
-            new_text = proposal.edit(text)
-            if new_text == text:
-                raise PublishError("the proposal changes nothing in the list on the base branch")
-            self._point_branch(branch, head)
-            blob = self._file_at(branch)[1]
-            try:
-                self._commit(branch, proposal, new_text, blob)
-            except _StaleSha:
-                log.warning("%s changed while committing (try %d); rebuilding the edit", branch, attempt)
-                continue
-            if self._base_head() == head:
-                return
-            log.warning("the base branch moved while committing (try %d); rebuilding the edit on it", attempt)
-        raise PublishError(f"the base branch of {self.repo_name} kept moving; run again later")
-
-    def _edited_by_hand(self, branch: str, proposal: Proposal) -> bool:
-        """The head commit is not the bot's (its commits carry the PR title), and the branch still holds
-        some of the proposed entries: a branch left on a base commit (a run that died between moving the
-        branch and committing) holds none and is rebuilt."""
-        head = self._call(lambda: self.repo.get_branch(branch), f"branch {branch}").commit
-        message = self._call(lambda: head.commit.message, f"the head commit of {branch}")
-        if message.startswith(TITLE_PREFIX):
+    def _edited_by_hand(self, base: str, tip: str | None) -> bool:
+        """Any commit of the branch over the base is not the bot's (no trailer): a maintainer's edit, a merge
+        of the base, an older release's commit. Every commit counts, not only the head."""
+        if tip is None:
             return False
-        doc = parse(self._file_at(branch)[0], self.list_path)
-        return any(doc.find(arxiv_id=i) is not None for i in proposal.ids)
+        commits = self._call(lambda: list(self._compare(base, tip).commits), f"the commits of {tip[:12]}")
+        return any(not is_bot_commit(c.commit.message) for c in commits)
 
-    def _add_on_top(self, branch: str, proposal: Proposal) -> None:
-        """Add this run's entries on top of a maintainer's edits of the PR branch; never move or rebuild it."""
-        log.warning("a maintainer has committed to %s: adding the new entries on top, not rebuilding it", branch)
-        edit_new = proposal.edit_new or proposal.edit
-        for attempt in range(1, 4):
-            text, blob = self._file_at(branch)
-            new_text = edit_new(text)
-            if new_text == text:
-                return  # nothing of this run changes their version (e.g. they added the entries themselves)
-            try:
-                self._commit(branch, proposal, new_text, blob)
-                return
-            except _StaleSha:
-                log.warning("%s changed while committing (try %d); adding the entries again", branch, attempt)
-        raise PublishError(f"{branch} kept changing while mimwatch committed to it; run again later")
+    def _free_branch(self, base: str, day: str) -> tuple[str, str | None]:
+        """`mimwatch/<day>` and its tip, unless a pull request used it or a maintainer committed to it: then the
+        first free `mimwatch/<day>-N` (a branch of a closed PR may be reopened; it is never moved)."""
+        for n in range(1, 100):
+            name = f"{self.branch_prefix}{day}" + (f"-{n}" if n > 1 else "")
+            tip = self._tip(name)
+            if tip is None:
+                return name, None
+            used = self._call(lambda name=name: list(self.repo.get_pulls(
+                state="all", head=f"{self.repo.owner.login}:{name}")), f"pulls of {name}")  # fmt: skip
+            if not used and not self._edited_by_hand(base, tip):
+                return name, tip  # a run that died before opening its PR left it: this run goes on from it
+        raise PublishError(f"no free branch name for {day} under {self.branch_prefix} in {self.repo_name}")
 
-    def _commit(self, branch: str, proposal: Proposal, text: str, blob: str) -> None:
-        self._call(
-            lambda: self.repo.update_file(self.list_path, proposal.title(), text, blob, branch=branch),
-            f"commit to {branch}",
-        )
+    def _commit(self, parents: list[str], files_from: str, text: str, message: str) -> str:
+        """A new commit: the tree of `files_from` with the list replaced by `text`, on `parents`."""
+
+        def create() -> str:
+            tree = self.repo.get_git_commit(files_from).tree
+            blob = self.repo.create_git_blob(text, "utf-8")
+            new_tree = self.repo.create_git_tree(
+                [InputGitTreeElement(self.list_path, "100644", "blob", sha=blob.sha)], base_tree=tree
+            )
+            on = [self.repo.get_git_commit(p) for p in parents]
+            return self.repo.create_git_commit(message, new_tree, on).sha
+
+        return self._call(create, f"a commit of {self.list_path}")
+
+    def _move(self, branch: str, old: str | None, new: str) -> None:
+        """Create `branch` at `new`, or move it from `old` to `new` only if that is a fast forward (GitHub checks):
+        a branch someone moved meanwhile raises _Moved, never loses their commits."""
+        if old is None:
+            self._call(lambda: self.repo.create_git_ref(f"refs/heads/{branch}", new), f"creating {branch}")
+        else:
+            ref = self.repo.get_git_ref(f"heads/{branch}")
+            self._call(lambda: ref.edit(new, force=False), f"moving {branch}")
+
+    def _tip(self, branch: str) -> str | None:
+        try:
+            return self.repo.get_git_ref(f"heads/{branch}").object.sha  # the lookup is lazy: this is the request
+        except UnknownObjectException:
+            return None
+        except GithubException as exc:
+            raise _publish_error(exc, f"branch {branch}") from exc
+
+    def _compare(self, base: str, head: str):
+        return self._call(lambda: self.repo.compare(base, head), f"{base[:12]}...{head[:12]}")
 
     def _base_head(self) -> str:
         branch = self.repo.default_branch
@@ -221,19 +268,6 @@ class GitHubPublisher:
             if pr.head.ref.startswith(self.branch_prefix) and "mimwatch:ids" in (pr.body or ""):
                 return pr
         return None
-
-    def _point_branch(self, branch: str, sha: str) -> None:
-        """Make `branch` start at the base head (create it, or move it there)."""
-        try:
-            ref = self.repo.get_git_ref(f"heads/{branch}")
-            current = ref.object.sha  # the lookup is lazy: this is the request
-        except UnknownObjectException:
-            self._call(lambda: self.repo.create_git_ref(f"refs/heads/{branch}", sha), f"creating {branch}")
-            return
-        except GithubException as exc:
-            raise _publish_error(exc, f"branch {branch}") from exc
-        if current != sha:
-            self._call(lambda: ref.edit(sha, force=True), f"moving {branch}")
 
     def _file_at(self, ref: str) -> tuple[str, str]:
         content = self._call(lambda: self.repo.get_contents(self.list_path, ref=ref), f"{self.list_path} at {ref[:12]}")
@@ -252,16 +286,21 @@ class GitHubPublisher:
                 f"{what}. Nothing was recorded: the next run goes on from the state."
             ) from exc
         except GithubException as exc:
-            if exc.status == 409:
-                raise _StaleSha(what) from exc
+            if exc.status == 409 or exc.status == 422 and _says(exc, "fast forward", "already exists"):
+                raise _Moved(f"{what}: someone changed it meanwhile") from exc
             raise _publish_error(exc, what) from exc
         except requests.RequestException as exc:
             why = unreachable(exc, self.base_url) or f"{type(exc).__name__}: {exc}"
             raise PublishError(f"GitHub ({self.base_url}) while reading or writing {what}: {why}") from exc
 
 
-class _StaleSha(Exception):
-    pass
+class _Moved(Exception):
+    """The branch (or the file on it) changed between reading it and writing it."""
+
+
+def _says(exc: GithubException, *phrases: str) -> bool:
+    text = str(exc.data).lower()
+    return any(p in text for p in phrases)
 
 
 def _publish_error(exc: GithubException, what: str) -> PublishError:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import PublishError
+from . import Published
 from .proposal import OpenPull, Proposal
 
 BOT_IDENTITY = "mimwatch <mimwatch@users.noreply.github.com>"
@@ -31,11 +32,13 @@ class DryRunPublisher:
     def open_pull(self) -> OpenPull:
         return self.pending
 
-    def publish(self, proposal: Proposal) -> str:
-        diff = unified_diff(self.list_text, proposal.edit(self.list_text), proposal.list_path)
-        self.out.write(diff)
+    def publish(self, proposal: Proposal) -> Published:
+        after = proposal.edit(self.list_text)
+        held = proposal.held_by(after)
+        proposal = proposal.keeping(held)
+        self.out.write(unified_diff(self.list_text, after, proposal.list_path))
         self.out.write(f"\n--- pull request (dry run) ---\ntitle: {proposal.title()}\n\n{proposal.body()}\n")
-        return "dry run (nothing written)"
+        return Published("dry run (nothing written)", held)
 
 
 @dataclass
@@ -69,34 +72,62 @@ class LocalGitPublisher:
         return done.stdout
 
     def read_list(self) -> str:
-        """The list as committed on the clone's current branch; refuses a clone whose list has local edits."""
-        path = self.repo / self.list_path
-        if not path.is_file():
-            raise PublishError(f"{path} does not exist in the clone")
+        """The list as committed at the clone's HEAD (a branch, or a detached commit as CI checks out); refuses a
+        list with local edits, or one that HEAD does not hold."""
+        held = subprocess.run(["git", "-C", str(self.repo), "cat-file", "-t", f"HEAD:{self.list_path}"],
+                              capture_output=True, text=True)  # fmt: skip
+        if held.stdout.strip() != "blob":
+            raise PublishError(
+                f"{self.list_path} is not in the commit checked out in {self.repo} (HEAD); give the list's path in "
+                "the clone with --list, or commit it first"
+            )
         if self._git("status", "--porcelain", "--", self.list_path):
             raise PublishError(
                 f"{self.list_path} has uncommitted changes in {self.repo}; commit or stash them, then run again"
             )
         return self._git_bytes("show", f"HEAD:{self.list_path}").decode("utf-8")
 
+    def refuse_checked_out_bot_branches(self, branch: str | None = None) -> None:
+        """Refuse a clone where one of the bot's branches (or `branch`) is checked out, in the main worktree or a
+        linked one: the bot moves its branches with update-ref, which would leave that checkout's files and index
+        behind the branch (its status showing the bot's lines as staged deletions)."""
+        for worktree, checked_out in self._worktree_branches():
+            if checked_out == branch or (branch is None and checked_out.startswith(self.branch_prefix)):
+                raise PublishError(
+                    f"{checked_out} is checked out in {worktree}: mimwatch commits to its {self.branch_prefix}<day> "
+                    "branches and would move it under that checkout; check out another branch there (or remove "
+                    "that worktree), then run again"
+                )
+
+    def _worktree_branches(self) -> list[tuple[str, str]]:
+        """(worktree folder, branch checked out there) for the clone's main and linked worktrees."""
+        found, folder = [], ""
+        for line in self._git("worktree", "list", "--porcelain").splitlines():
+            if line.startswith("worktree "):
+                folder = line.removeprefix("worktree ")
+            elif line.startswith("branch refs/heads/"):
+                found.append((folder, line.removeprefix("branch refs/heads/")))
+        return found
+
     def open_pull(self) -> OpenPull:
         return OpenPull()  # a local clone has no pull request
 
-    def publish(self, proposal: Proposal) -> str:
+    def publish(self, proposal: Proposal) -> Published:
         branch = f"{self.branch_prefix}{proposal.day.isoformat()}"
         ref = f"refs/heads/{branch}"
-        if self._git("symbolic-ref", "-q", "--short", "HEAD") == branch:
-            raise PublishError(f"the clone {self.repo} has {branch} checked out; check out another branch first")
+        self.refuse_checked_out_bot_branches(branch)
         tip = self._ref(ref)
         parent = tip or self._git("rev-parse", "--verify", "HEAD^{commit}")
         before = self._git_bytes("show", f"{parent}:{self.list_path}").decode("utf-8")
         after = proposal.edit(before)
+        held = proposal.held_by(after)
         if after == before:
-            return f"nothing new: branch {branch} in {self.repo} already has these changes"
-        commit = self._commit(parent, after, proposal)
+            return Published(f"nothing new: branch {branch} in {self.repo} already has these changes", held,
+                             branch=branch)  # fmt: skip
+        commit = self._commit(parent, after, proposal.keeping(held))
         # Moves the branch only if nobody moved it meanwhile (old value checked); never force.
         self._git("update-ref", "-m", "mimwatch", ref, commit, tip or "0" * 40)
-        return f"branch {branch} in {self.repo}" + (" (added on top)" if tip else "")
+        return Published(f"branch {branch} in {self.repo}" + (" (added on top)" if tip else ""), held, branch=branch)
 
     def _ref(self, ref: str) -> str | None:
         done = subprocess.run(
@@ -114,7 +145,7 @@ class LocalGitPublisher:
             self._git("read-tree", parent, env=index)
             self._git("update-index", "--add", "--cacheinfo", f"{mode},{blob},{self.list_path}", env=index)
             tree = self._git("write-tree", env=index)
-        message = f"{proposal.title()}\n\n{proposal.body()}"
+        message = proposal.commit_message(body=True)
         return self._git("commit-tree", tree, "-p", parent, "-F", "-", stdin=message, env=self._identity())
 
     def _identity(self) -> dict[str, str]:

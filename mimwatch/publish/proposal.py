@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..awesome import parse, render
@@ -17,6 +17,8 @@ from ..venues import Venue
 
 MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
+# The last line of every commit the bot makes: a branch with any commit without it has been edited by hand.
+BOT_TRAILER = "Made-by: mimwatch"
 MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
 
 
@@ -83,7 +85,7 @@ class Proposal:
     candidates: tuple[Candidate, ...]
     updates: tuple[Update, ...] = ()
     triage: tuple[Candidate, ...] = ()
-    carried: frozenset[str] = frozenset()  # ids of papers the open bot PR proposed before this run
+    carried: frozenset[str] = frozenset()  # keys of papers the open bot PR proposed before this run
 
     def edit(self, text: str) -> str:
         """The change applied to a list text (the base branch may have moved since the scan read it)."""
@@ -91,8 +93,8 @@ class Proposal:
 
     def edit_new(self, text: str) -> str:
         """This run's own change, without what the open PR carried: for a PR branch a maintainer has edited."""
-        new = [c for c in self.candidates if c.paper.id not in self.carried]
-        updates = [u for u in self.updates if u.paper.id not in self.carried]
+        new = [c for c in self.candidates if c.paper.key not in self.carried]
+        updates = [u for u in self.updates if u.paper.key not in self.carried]
         return apply_proposal(text, self.list_path, new, updates)
 
     @property
@@ -111,6 +113,35 @@ class Proposal:
     def empty(self) -> bool:
         return not self.candidates and not self.updates
 
+    def held_by(self, text: str) -> frozenset[str]:
+        """Keys of this proposal's papers that a published list `text` (with the PR body) holds: new entries
+        and updates found in the list, and the papers to triage (they stand in the body only)."""
+        doc = parse(text, self.list_path)
+        held = {c.paper.key for c in self.candidates
+                if doc.find(arxiv_id=c.paper.id or None, title=c.paper.title, authors=c.paper.authors)}  # fmt: skip
+        for u in self.updates:
+            entry = doc.find(arxiv_id=u.paper.id)
+            if entry is not None and (u.venue is None or entry.venue_tag == u.venue_tag) and (
+                u.code is None or entry.code_url == u.code
+            ):
+                held.add(u.paper.key)
+        return frozenset(held | {c.paper.key for c in self.triage})
+
+    def keeping(self, keys: frozenset[str]) -> Proposal:
+        """The proposal with only these papers, and every paper the open PR carried (its markers keep them, so
+        that one a maintainer removed from the branch is learned as rejected at merge)."""
+        kept = keys | self.carried
+        return replace(
+            self,
+            candidates=tuple(c for c in self.candidates if c.paper.key in kept),
+            updates=tuple(u for u in self.updates if u.paper.key in kept),
+            triage=tuple(c for c in self.triage if c.paper.key in kept),
+        )
+
+    def commit_message(self, body: bool = False) -> str:
+        """The message of the bot's commits: the PR title (and body), then the bot's trailer."""
+        return f"{self.title()}\n\n{self.body() + chr(10) if body else ''}{BOT_TRAILER}\n"
+
     def title(self) -> str:
         parts = []
         if self.candidates:
@@ -128,6 +159,11 @@ class Proposal:
             if len(text) <= MAX_BODY:
                 return text
         return text
+
+
+def is_bot_commit(message: str) -> bool:
+    """A commit the bot made: its message ends with the bot's trailer."""
+    return BOT_TRAILER in message.rstrip().splitlines()[-1:]
 
 
 def marker_ids(body: str | None) -> dict[str, list[str]]:
