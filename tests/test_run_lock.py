@@ -13,7 +13,7 @@ from mimwatch.cli import main
 from mimwatch.state import run_lock
 
 from .conftest import git_clone
-from .test_list_location import DAILY, IDENTITY, git
+from .test_list_location import DAILY, IDENTITY, git, github  # noqa: F401 - a fixture
 
 
 def scan_into(clone, **env):
@@ -59,3 +59,15 @@ def test_a_dry_run_needs_no_lock(tmp_path, isolated_home):
         result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--list", str(MAY_LIST), "--dry-run"],
                                     env={"MIMWATCH_LOCK_WAIT": "0"})  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+def test_an_open_pr_run_beside_a_running_one_publishes_nothing(tmp_path, isolated_home, github, monkeypatch):
+    from .conftest import MAY_LIST
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_bytes(MAY_LIST.read_bytes())  # the Action's checkout
+    with run_lock(isolated_home / "state.sqlite", wait=0):
+        result = CliRunner().invoke(main, ["scan", "--source", str(DAILY), "--list", "README.md", "--repo",
+                                           "lupin/Awesome-MIM", "--open-pr"], env={"MIMWATCH_LOCK_WAIT": "0"})  # fmt: skip
+    assert result.exit_code == 1 and "in use by another mimwatch run" in result.output
+    assert github.pulls == [] and github.log == []  # GitHub was not even asked
