@@ -22,6 +22,7 @@ from typing import Literal, TextIO
 
 from . import config
 from .awesome import AwesomeList, load, parse, render
+from .awesome.document import find_paper
 from .awesome.lint import refuse_half_written
 from .checkout import checkout_root, clone_root, in_repo_path, inside
 from .classify.card import write_model_card
@@ -357,6 +358,8 @@ def _workspace(settings: Settings, target: Target, endpoints: Endpoints, out: Te
         if learned:
             log.info("learned from reviewed bot PRs: %s", learned)
         pending = github.open_pull()
+        if pending.more and pending.number is not None:  # its markers had no room for every key: the state has them
+            pending = pending.with_keys(state.pull_keys(pending.number))
     publisher: Publisher
     if target.mode == "dry-run":
         publisher = DryRunPublisher(out, text, pending)
@@ -375,14 +378,26 @@ def sync_feedback(pulls: Sequence[PullRequestRecord], state: State) -> dict[str,
         if pr.state == "open":
             continue
         merged_doc = parse(pr.merged_list) if pr.state == "merged" and pr.merged_list else None
-        for paper_id in [*pr.ids, *pr.updates]:
-            if merged_doc is not None and merged_doc.find(arxiv_id=paper_id) is not None:
-                outcome = "accepted"
-            else:
-                outcome = "rejected"  # closed unmerged, or the maintainer removed the entry before merging
-            outcomes.setdefault(paper_id, (outcome, state.proposed_venue(paper_id), pr.number))
+        kept = state.pull_keys(pr.number) if pr.more else {}
+        keys = dict.fromkeys([*pr.ids, *pr.updates, *kept.get("ids", ()), *kept.get("updates", ())])
+        cached = state.cached_abstracts([k for k in keys if not is_arxiv_id(k)])
+        for key in keys:
+            # Rejected: closed unmerged, or the maintainer removed the entry before merging.
+            merged = merged_doc is not None and _holds(merged_doc, key, cached.get(key))
+            outcome = "accepted" if merged else "rejected"
+            outcomes.setdefault(key, (outcome, state.proposed_venue(key), pr.number))
     state.record_pulls(pulls, outcomes)
     return dict(Counter(o for o, _, _ in outcomes.values()))
+
+
+def _holds(doc: AwesomeList, key: str, record: dict | None) -> bool:
+    """The merged list has the paper of `key` (an arXiv id; else found by the paper's cached record, or by the
+    title a title key holds)."""
+    if is_arxiv_id(key):
+        return doc.find(arxiv_id=key) is not None
+    if record is not None:
+        return find_paper(doc, Paper.from_record(record)) is not None
+    return key.startswith("title:") and doc.find(title=key.removeprefix("title:")) is not None
 
 
 def open_state(state_path: Path | None, dry_run: bool, window: int | None = None) -> State:

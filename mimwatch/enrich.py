@@ -47,10 +47,18 @@ class Enrichment:
 
 
 def enrich(paper: Paper) -> Enrichment:
-    """Venue, code, project and abbreviation for one paper; a list spells the venue its way (`Venue.spelled`)."""
-    venue = venue_or_preprint(
-        paper.comment, paper.journal_ref, paper.v1_year, paper.updated.year if paper.updated else None
-    )
+    """Venue, code, project and abbreviation for one paper; a list spells the venue its way (`Venue.spelled`).
+
+    A paper not on arXiv takes its venue from its record (OpenReview's `venue`: `ICLR 2024 Poster`), else its
+    server's (`OpenReview'2024`), else none: never `ArXiv`."""
+    if paper.id:
+        venue = venue_or_preprint(
+            paper.comment, paper.journal_ref, paper.v1_year, paper.updated.year if paper.updated else None
+        )
+    else:
+        decided = " ".join(str(paper.extra.get(k) or "") for k in ("venue", "journal")).strip() or None
+        year = paper.published.year if paper.published else None
+        venue = venue_or_preprint(paper.comment, decided or paper.journal_ref, year, server=paper.server)
     texts = [paper.comment or "", paper.abstract]
     return Enrichment(
         venue=venue,

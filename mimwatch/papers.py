@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, unquote
 
 from .markdown import unescape_markdown
 
@@ -56,8 +57,33 @@ def normalise_title(title: str) -> str:
 
 
 def title_key(title: str) -> str:
-    """The key of a paper without an arXiv id (an OpenReview record): its normalised title."""
+    """The key of a paper with no id of any source: its normalised title."""
     return "title:" + normalise_title(title)
+
+
+def record_key(record: dict) -> str:
+    """The key of a paper's record (see `Paper.key`), without building the Paper."""
+    if arxiv_id := record.get("id"):
+        return str(arxiv_id)
+    if forum := record.get("openreview_id"):
+        return f"openreview:{forum}"
+    if doi := record.get("doi"):
+        return f"doi:{str(doi).strip().lower()}"
+    return title_key(record.get("title") or "")
+
+
+def key_token(key: str) -> str:
+    """A paper's key as one space-free word (in a PR's hidden markers, in the state's lists of keys)."""
+    return quote(key, safe=":/.-_")
+
+
+def key_from_token(token: str) -> str:
+    return unquote(token)
+
+
+def is_arxiv_key(key: str) -> bool:
+    """The key is an arXiv id (the API can be asked for the paper by it)."""
+    return bool(key) and _ARXIV_ID_RE.match(key) is not None
 
 
 def parse_date(value: object) -> date | None:
@@ -102,18 +128,45 @@ class Paper:
 
     @property
     def key(self) -> str:
-        """What tells this paper from others: its arXiv id, else its normalised title."""
-        return self.id or title_key(self.title)
+        """The paper's one identity, used by every stage (state, markers, review): its arXiv id, else its id on
+        the source it came from (`openreview:<forum>`, `doi:<doi>`), else its normalised title."""
+        return record_key({"id": self.id, "openreview_id": self.extra.get("openreview_id"), "doi": self.doi,
+                           "title": self.title})  # fmt: skip
+
+    @property
+    def server(self) -> str | None:
+        """Where the paper is a preprint, as lists write it (`ArXiv`, `OpenReview`, `bioRxiv`); None when unknown."""
+        if self.id:
+            return "ArXiv"
+        if self.extra.get("openreview_id"):
+            return "OpenReview"
+        if "biorxiv" in self.source.lower() or (self.doi or "").startswith("10.1101/"):
+            return "bioRxiv"
+        return None
+
+    @property
+    def label(self) -> str:
+        """The paper's identity for a reader: `arXiv 2305.14344`, `OpenReview A3sgyt4HWp`, `doi 10.1101/…`."""
+        if self.id:
+            return f"arXiv {self.id}"
+        if forum := self.extra.get("openreview_id"):
+            return f"OpenReview {forum}"
+        return f"doi {self.doi}" if self.doi else "no id"
 
     @property
     def url(self) -> str | None:
-        """The paper's page: on arXiv, else a link its record carries (`url`, an OpenReview id), else None."""
+        """The paper's page: on arXiv, else a link its record carries (`url`, an OpenReview forum, a DOI), else
+        None."""
         if self.id:
             return self.abs_url
         if url := self.extra.get("url"):
             return str(url)
         if forum := self.extra.get("openreview_id"):
             return f"https://openreview.net/forum?id={forum}"
+        if self.doi and self.server == "bioRxiv":
+            return f"https://www.biorxiv.org/content/{self.doi}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
         return None
 
     @property

@@ -24,19 +24,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from .awesome.dialects import dialect as dialect_named
-from .awesome.document import AwesomeList
+from .awesome.document import AwesomeList, find_paper
 from .awesome.edit import read_back
 from .awesome.lint import entry_problems, refuse_half_written
 from .awesome.model import Entry, Link
 from .classify.model import NEEDS_TRIAGE, Model, Score
 from .enrich import Enrichment, enrich
 from .errors import MimwatchError, PublishError
-from .papers import Paper
+from .papers import Paper, is_arxiv_key
 from .publish import Publisher
 from .publish.proposal import Candidate, OpenPull, Proposal, Update
 from .sources.feed import FeedResult
-from .state import History, PaperDecision, State
-from .venues import venue_family
+from .state import History, PaperDecision, PublishedPull, State
+from .venues import is_preprint_venue
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class ListView:
         return venue.tag(self.style) if venue else None
 
     def listed(self, paper: Paper) -> Entry | None:
-        return self.doc.find(arxiv_id=paper.id, title=paper.title, authors=paper.authors)
+        return find_paper(self.doc, paper)
 
     def mentions(self, paper: Paper) -> bool:
         """In the list: as an entry, or inside an entry the list's dialect cannot read."""
@@ -220,6 +220,7 @@ def scan(
     decisions = [*arrivals.decisions, *ranking.decisions, *placement.decisions]
     decisions += [_decision(u.paper, None, u.entry.section, "update-proposed", u.venue_tag) for u in updates]
 
+    pull = None
     if placement.candidates or placement.triage or updates:
         if record:  # before publishing: a run that dies after it can still rebuild the PR from the state
             state.cache_abstracts(x.paper.to_record() for x in [*placement.candidates, *placement.triage, *updates])
@@ -235,12 +236,14 @@ def scan(
         )
         published = publisher.publish(proposal)
         summary.published = published.where
+        if published.number is not None and published.keys is not None:
+            pull = PublishedPull(published.number, published.where, published.branch or "", published.keys)
         # Only what the PR (or branch) really holds is proposed; the rest is judged again by the next run.
         summary.proposed = sum(c.paper.key in published.held for c in placement.candidates)
         summary.triage = sum(c.paper.key in published.held for c in placement.triage)
         decisions = [d for d in (_unless_held(d, published.held) for d in decisions) if d is not None]
     if record:
-        record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source)
+        record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source, pull)
     return summary
 
 
@@ -337,25 +340,25 @@ def find_updates(
     history = history or History({}, {})
     updates: dict[str, Update] = {}
     for paper in papers:
-        entry = view.doc.find(arxiv_id=paper.id)
-        if entry is None or paper.id in open_ids or paper.id in updates:
+        entry = view.listed(paper)
+        if entry is None or paper.key in open_ids or paper.key in updates:
             continue
         found = view.enriched(paper)
         new_venue = None
-        listed_as_preprint = entry.venue is None or venue_family(entry.venue) == "arxiv"
+        listed_as_preprint = entry.venue is None or is_preprint_venue(entry.venue)
         carries_venue = dialect_named(entry.format or view.doc.entry_format).has_venue
         if found.venue and not found.venue.is_preprint and listed_as_preprint and carries_venue:
             spelled = found.venue.spelled(view.style)
             new_venue = spelled if spelled.tag() != entry.venue_tag else None
         new_code = found.code if found.code and not entry.code_url else None
         new_tag = new_venue.tag() if new_venue else None
-        outcome = history.outcomes.get(paper.id)
+        outcome = history.outcomes.get(paper.key)
         if outcome and outcome.what == "rejected" and outcome.venue == new_tag:
             continue  # the maintainers closed this very update before
-        if new_only and history.decisions.get(paper.id) == ("update-proposed", new_tag):
+        if new_only and history.decisions.get(paper.key) == ("update-proposed", new_tag):
             continue  # proposed by an earlier run, and nothing newer since
         if new_venue or new_code:
-            updates[paper.id] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
+            updates[paper.key] = Update(paper=paper, entry=entry, venue=new_venue, code=new_code)
     return list(updates.values())
 
 
@@ -379,9 +382,9 @@ def carry(
         return Carried()
     cached = state.cached_abstracts(wanted)
     papers = {i: Paper.from_record(r) for i, r in cached.items() if "authors" in r}  # full records only
-    missing = [i for i in wanted if i not in papers]
+    missing = [i for i in wanted if i not in papers and is_arxiv_key(i)]  # arXiv can be asked for these only
     if missing and fetch_ids is not None:
-        papers.update({p.id: p for p in fetch_ids(missing)})
+        papers.update({p.key: p for p in fetch_ids(missing)})
         if record:
             state.cache_abstracts(papers[i].to_record() for i in missing if i in papers)
     if lost := [i for i in wanted if i not in papers]:
@@ -395,10 +398,10 @@ def carry(
     new = [p for i in sorted(open_pull.ids | open_pull.triage) if (p := papers.get(i)) is not None
            and view.listed(p) is None]  # fmt: skip
     scores = model.score([_record(p) for p in new])
-    proposed = state.proposed_sections(p.id for p in new)
+    proposed = state.proposed_sections(p.key for p in new)
     for paper, score in zip(new, scores, strict=True):
         # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
-        section = proposed.get(paper.id, score.first_section) if paper.id in open_pull.ids else NEEDS_TRIAGE
+        section = proposed.get(paper.key, score.first_section) if paper.key in open_pull.ids else NEEDS_TRIAGE
         candidate = _candidate(paper, score, section, view)
         (out.triage if candidate.section == NEEDS_TRIAGE else out.candidates).append(candidate)
     listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
@@ -416,12 +419,14 @@ def record_run(
     since: date | None,
     until: date | None,
     source: str,
+    pull: PublishedPull | None = None,
 ) -> None:
-    """The run's decisions and the papers it judged go to the state, in one transaction."""
+    """The run's decisions, the papers it judged and the bot PR it published go to the state, in one
+    transaction."""
     state.record_run(
         started=started, since=since, until=until if result.announced else None, source=source,
         status="ok" if result.announced else "not-announced", counts=summary.counts(), decisions=decisions,
-        papers=[p.to_record() for p in judged],
+        papers=[p.to_record() for p in judged], pull=pull,
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import MimwatchError
-from .papers import title_key
+from .papers import key_from_token, key_token, record_key
 
 # Each migration takes the state from the version before it to its own (PRAGMA user_version). A state of
 # the first release has version 0 and the tables of migration 1, which are created only where missing.
@@ -40,6 +40,10 @@ MIGRATIONS[2] = """
 CREATE TABLE IF NOT EXISTS stream (key TEXT PRIMARY KEY, record TEXT NOT NULL, run_id INTEGER);
 CREATE INDEX IF NOT EXISTS stream_by_run ON stream (run_id);
 """
+# The papers a bot PR leaves to triage, beside its new papers and updates (the whole lists: its markers are bounded).
+MIGRATIONS[3] = """
+ALTER TABLE pulls ADD COLUMN triage TEXT;
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 STREAM_WINDOW = 30_000
 
@@ -53,6 +57,16 @@ class PaperDecision:
     section: str | None
     decision: str  # proposed, irrelevant, triage, update-proposed, deferred, excluded
     venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
+
+
+@dataclass(frozen=True)
+class PublishedPull:
+    """The bot PR a run published: its number, and every paper it names by kind (ids, updates, triage)."""
+
+    number: int
+    url: str
+    branch: str
+    keys: dict[str, list[str]]
 
 
 class Mark(NamedTuple):
@@ -190,8 +204,10 @@ class State:
         counts: dict,
         decisions: Iterable[PaperDecision] = (),
         papers: Iterable[dict] = (),
+        pull: PublishedPull | None = None,
     ) -> int:
-        """One run, its decisions and the records of the papers it judged (the stream), in one transaction."""
+        """One run, its decisions, the records of the papers it judged (the stream) and the bot PR it published
+        (every key it names: its markers are bounded), in one transaction."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with closing(self._connect()) as db, db:
             cursor = db.execute(
@@ -212,13 +228,15 @@ class State:
             )
             db.executemany(
                 "INSERT OR REPLACE INTO stream (key, record, run_id) VALUES (?, ?, ?)",
-                [(_key(r), json.dumps(r, ensure_ascii=False), run_id) for r in papers],
+                [(record_key(r), json.dumps(r, ensure_ascii=False), run_id) for r in papers],
             )
             db.execute(
                 "DELETE FROM stream WHERE rowid NOT IN (SELECT rowid FROM stream ORDER BY run_id DESC, rowid DESC"
                 " LIMIT ?)",
                 (self.stream_window,),
             )
+            if pull is not None:
+                self._write_pull(db, pull.number, pull.url, pull.branch, pull.keys, "open", now)
         return run_id
 
     def stream_negatives(self) -> list[dict]:
@@ -233,24 +251,46 @@ class State:
         return [json.loads(r) for (r,) in rows]
 
     def record_pulls(self, pulls: Iterable, outcomes: dict[str, tuple[str, str | None, int]]) -> None:
-        """Bot PRs as GitHub has them now, and what their review says of each paper."""
+        """Bot PRs as GitHub has them now (a PR whose markers had no room for all its keys keeps the keys the
+        state knows), and what their review says of each paper."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with closing(self._connect()) as db, db:
-            db.executemany(
-                "INSERT OR REPLACE INTO pulls (number, url, branch, ids, updates, state, synced)"
-                " VALUES (?,?,?,?,?,?,?)",
-                [(p.number, p.url, p.branch, " ".join(p.ids), " ".join(p.updates), p.state, now) for p in pulls],
-            )
+            for p in pulls:
+                kept = self._pull_keys(db, p.number) if getattr(p, "more", 0) else {}
+                keys = {kind: [*getattr(p, kind), *(k for k in kept.get(kind, ()) if k not in getattr(p, kind))]
+                        for kind in ("ids", "updates", "triage")}  # fmt: skip
+                self._write_pull(db, p.number, p.url, p.branch, keys, p.state, now)
             db.executemany(
                 "INSERT OR REPLACE INTO outcomes (id, outcome, venue, pull, updated) VALUES (?,?,?,?,?)",
                 [(pid, outcome, venue, number, now) for pid, (outcome, venue, number) in outcomes.items()],
             )
 
+    def pull_keys(self, number: int) -> dict[str, list[str]]:
+        """The keys of every paper a bot PR proposes, updates and leaves to triage, as the bot last published it."""
+        with closing(self._connect()) as db:
+            return self._pull_keys(db, number)
+
+    @staticmethod
+    def _pull_keys(db: sqlite3.Connection, number: int) -> dict[str, list[str]]:
+        row = db.execute("SELECT ids, updates, triage FROM pulls WHERE number=?", (number,)).fetchone()
+        return {kind: [key_from_token(t) for t in (value or "").split()]
+                for kind, value in zip(("ids", "updates", "triage"), row or ("", "", ""), strict=True)}  # fmt: skip
+
+    @staticmethod
+    def _write_pull(db: sqlite3.Connection, number: int, url: str, branch: str, keys: dict[str, list[str]],
+                    state: str, now: str) -> None:  # fmt: skip
+        words = {kind: " ".join(key_token(k) for k in keys.get(kind, ())) for kind in ("ids", "updates", "triage")}
+        db.execute(
+            "INSERT OR REPLACE INTO pulls (number, url, branch, ids, updates, triage, state, synced)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (number, url, branch, words["ids"], words["updates"], words["triage"], state, now),
+        )
+
     def cache_abstracts(self, records: Iterable[dict]) -> None:
         with closing(self._connect()) as db, db:
             db.executemany(
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
-                [(_key(r), json.dumps(r, ensure_ascii=False)) for r in records],
+                [(record_key(r), json.dumps(r, ensure_ascii=False)) for r in records],
             )
 
 
@@ -302,10 +342,6 @@ def _by_ids(db: sqlite3.Connection, query: str, ids: Iterable[str]) -> Iterator[
     for first in range(0, len(ids), 500):
         chunk = ids[first : first + 500]
         yield from db.execute(query.format(ids=",".join("?" * len(chunk))), chunk)
-
-
-def _key(record: dict) -> str:
-    return record.get("id") or title_key(record.get("title") or "")
 
 
 def _state_error(path: Path, exc: Exception) -> StateError:

@@ -116,7 +116,7 @@ class Venue:
 
     @property
     def is_preprint(self) -> bool:
-        return venue_family(self.name) == "arxiv"
+        return is_preprint_venue(self.name)
 
     def spelled(self, style: Mapping[str, str] | None) -> Venue:
         """The venue spelled as a list spells its family most often (`style`: family → spelling)."""
@@ -126,6 +126,14 @@ class Venue:
         """`CVPR'2023`, with the venue spelled as the list spells that venue family most often."""
         venue = self.spelled(style)
         return f"{venue.label}'{venue.year}"
+
+
+PREPRINT_FAMILIES = frozenset({"arxiv", "openreview", "biorxiv"})  # where a paper stands before a venue takes it
+
+
+def is_preprint_venue(venue: str) -> bool:
+    """`ArXiv`, `OpenReview`, `bioRxiv` (any spelling): a preprint server, not a venue that accepted the paper."""
+    return venue_family(venue) in PREPRINT_FAMILIES
 
 
 def venue_family(venue: str) -> str:
@@ -148,13 +156,18 @@ def find_venue(comment: str | None, journal_ref: str | None = None, fallback_yea
 
 
 def venue_or_preprint(
-    comment: str | None, journal_ref: str | None, published_year: int | None, updated_year: int | None = None
+    comment: str | None,
+    journal_ref: str | None,
+    published_year: int | None,
+    updated_year: int | None = None,
+    server: str | None = "ArXiv",
 ) -> Venue | None:
-    """The accepted venue, else `ArXiv'<year of v1>`; None only when no year is known at all."""
+    """The accepted venue, else `<server>'<year of its first version>` (`ArXiv'2023`, `OpenReview'2024`); None
+    when no year is known, or the paper stands on no server a list names (never `ArXiv` for a paper not there)."""
     found = find_venue(comment, journal_ref, fallback_year=updated_year or published_year)
     if found:
         return found
-    return Venue("ArXiv", published_year) if published_year else None
+    return Venue(server, published_year) if published_year and server else None
 
 
 def _venue_in_clause(clause: str, is_journal_ref: bool, fallback_year: int | None) -> Venue | None:

@@ -117,20 +117,13 @@ def test_rejected_papers_become_negatives(tmp_path):
                      decisions=[PaperDecision("2403.00007", 1, "Masked Cats", 0.7, "Medical Image", "proposed")])  # fmt: skip
     state.cache_abstracts([{"id": "2403.00007", "title": "Masked Cats", "abstract": "Masked autoencoders for cats."}])
 
-    class Closed:
-        number, url, branch, ids, updates, state, merged_list = (
-            1,
-            "u",
-            "mimwatch/x",
-            ("2403.00007",),
-            (),
-            "closed",
-            None,
-        )
+    from mimwatch.publish.github import PullRequestRecord
+
+    closed = PullRequestRecord(number=1, url="u", branch="mimwatch/x", state="closed", ids=("2403.00007",), updates=())
 
     from mimwatch.app import sync_feedback
 
-    assert sync_feedback([Closed()], state) == {"rejected": 1}
+    assert sync_feedback([closed], state) == {"rejected": 1}
     rejected = rejected_examples(state)
     assert [r.title for r in rejected] == ["Masked Cats"]
     train_from_files(LIST, tmp_path / "m", [CORPUS], [POOL], rejected=rejected)

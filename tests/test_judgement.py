@@ -15,7 +15,7 @@ from mimwatch.awesome import parse
 from mimwatch.classify.follow import list_fingerprint, load_sample, model_for_list, stream_examples
 from mimwatch.classify.tasks import load_model
 from mimwatch.cli import main
-from mimwatch.state import PaperDecision, State
+from mimwatch.state import SCHEMA_VERSION, PaperDecision, State
 
 from .conftest import MAY_LIST, git_clone
 
@@ -79,12 +79,10 @@ def test_the_state_keeps_a_window_of_judged_papers_as_negatives(tmp_path):
     state.record_run(started=datetime(2024, 3, 6), since=None, until=None, source="rss", status="ok", counts={},
                      decisions=decisions[4:], papers=papers[4:])  # fmt: skip
 
-    class Closed:
-        number, url, branch, ids, updates, state, merged_list = 1, "u", "mimwatch/x", ("2403.00007",), (), "closed", None
-
     from mimwatch.app import sync_feedback
+    from mimwatch.publish.github import PullRequestRecord
 
-    sync_feedback([Closed()], state)
+    sync_feedback([PullRequestRecord(1, "u", "mimwatch/x", "closed", ("2403.00007",), ())], state)
     negatives = [r["id"] for r in state.stream_negatives()]
     # The window keeps the 5 newest; what the bot proposed is no negative, unless the maintainers rejected it.
     assert negatives == ["2403.00003", "2403.00004", "2403.00005", "2403.00007"]
@@ -140,7 +138,7 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
     assert re.search(r"proposed\s+0\n", result.stderr) and re.search(r"updates\s+0\n", result.stderr)
     assert re.search(r"skipped: seen before \(proposed\)\s+3\n", result.stderr)
     with sqlite3.connect(state) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
 
 

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mimwatch.awesome import parse
+from mimwatch.awesome import Entry, parse
 from mimwatch.awesome.lint import lint
 from mimwatch.classify.model import Score
 from mimwatch.cli import main
-from mimwatch.papers import Paper
+from mimwatch.papers import Paper, title_key
 from mimwatch.pipeline import ListView, Scored, _candidate, _unwritable, exclusion_patterns
-from mimwatch.publish.proposal import Proposal, apply_proposal
+from mimwatch.publish.proposal import MAX_BODY, Candidate, Proposal, Update, apply_proposal, marker_ids
+from mimwatch.venues import Venue
 
 from .conftest import MAY_LIST, git_clone
 
@@ -296,3 +297,43 @@ def test_name_resolution_and_tls_failures_are_final_timeouts_are_not():
     assert "TLS failure talking to rss.arxiv.org" in unreachable(requests.exceptions.SSLError("bad cert"), "https://rss.arxiv.org")
     assert unreachable(requests.ReadTimeout("slow"), "https://export.arxiv.org") is None
     assert unreachable(requests.ConnectionError("Connection reset by peer"), "https://export.arxiv.org") is None
+
+
+_KEYS = st.one_of(
+    st.builds("{}.{:05d}".format, st.integers(1501, 2612), st.integers(0, 99999)),
+    st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=4, max_size=12).map("openreview:{}".format),
+    st.text(st.characters(categories=("L", "N", "Zs"), exclude_characters="\u2028\u2029"), min_size=1, max_size=300)
+    .map(title_key),
+)  # fmt: skip
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(counts=st.tuples(*[st.sampled_from([0, 1, 3, 30, 700, 7000])] * 3), key=_KEYS, data=st.data())
+def test_the_pr_body_fits_githubs_limit_for_any_number_of_papers(counts, key, data):
+    """However many papers and however long their keys, the body stays under 65,536 characters; the markers
+    name as many keys as fit and count the rest (`more`), which the state keeps."""
+    n_new, n_updates, n_triage = counts
+    title = data.draw(st.text(min_size=1, max_size=400).map(lambda t: t.strip() or "T"))
+
+    def candidate(i: int) -> Candidate:
+        paper = Paper.build(id="", title=f"{title} {i}", abstract="a", authors=["A B"],
+                            extra={"openreview_id": f"{key}-{i}"})  # fmt: skip
+        entry = Entry(title=paper.title[:300], authors=("A B",), venue="ICLR", year=2025, paper_url=paper.url)
+        return Candidate(paper, entry, "Methods", 0.9, (("Methods", 0.9),), ("masked",) * 5, ("MAE",) * 3)
+
+    def update(i: int) -> Update:
+        paper = Paper.build(id=f"2301.{i:05d}", title=f"{title} {i}")
+        entry = Entry(title=paper.title[:300], authors=("A B",), venue="ArXiv", year=2023, paper_url=paper.url)
+        return Update(paper, entry, Venue("CVPR", 2024), "https://github.com/a/b")
+
+    proposal = Proposal(day=date(2024, 3, 5), list_path="README.md",
+                        candidates=tuple(candidate(i) for i in range(n_new)),
+                        updates=tuple(update(i) for i in range(n_updates)),
+                        triage=tuple(candidate(n_new + i) for i in range(n_triage)))  # fmt: skip
+    body = proposal.body()
+    assert len(body) <= MAX_BODY <= 65_536
+    marks = marker_ids(body)
+    named = marks["ids"] + marks["updates"] + marks["triage"]
+    assert set(named) <= set(proposal.ids + proposal.update_ids + proposal.triage_ids)
+    assert len(named) + sum(int(n) for n in marks["more"]) == n_new + n_updates + n_triage
+    assert marks["ids"] == proposal.ids[: len(marks["ids"])]  # the first ones, in order, decoded as they were

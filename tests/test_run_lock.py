@@ -13,7 +13,8 @@ from mimwatch.cli import main
 from mimwatch.state import run_lock
 
 from .conftest import git_clone
-from .test_list_location import DAILY, IDENTITY, git, github  # noqa: F401 - a fixture
+from .test_list_location import DAILY, IDENTITY, git
+from .test_list_location import github as github  # a fixture
 
 
 def scan_into(clone, **env):

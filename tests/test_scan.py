@@ -330,3 +330,45 @@ def test_dry_run_fetching_open_pr_papers_caches_nothing(world, isolated_home, tm
     assert fake.requests  # the open PR's papers were fetched to show the whole PR
     with sqlite3.connect(other) as db:
         assert db.execute("SELECT COUNT(*) FROM abstracts").fetchone() == (0,)  # a dry run writes nothing
+
+
+def _openreview_record() -> dict:
+    """An ICLR submission that is only on OpenReview: no arXiv id, its forum, the venue OpenReview gives it."""
+    return {"id": "", "openreview_id": "Xq7mAsKd9Z", "title": "Masked Patch Position Prediction for Vision Transformers",
+            "abstract": "We pre-train vision transformers by masked image modeling: the model reconstructs the "
+                        "positions of masked patches, a self-supervised pretext task that masks most patches and "
+                        "asks a masked autoencoder to predict where each visible patch belongs.",
+            "authors": ["Haochen Wang", "Junsong Fan"], "published": "2024-09-28",
+            "venue": "Submitted to ICLR 2025", "source": "openreview"}  # fmt: skip
+
+
+def test_a_paper_that_is_not_on_arxiv_keeps_its_own_identity_over_two_days(world, isolated_home, tmp_path):
+    gh, config = world
+    day_one = tmp_path / "day-one.jsonl"
+    day_one.write_text(json.dumps(_openreview_record()) + "\n", encoding="utf-8")
+    first = scan("--config", str(config), "--open-pr", "--source", str(day_one), "--threshold", "0.05")
+    assert first.exit_code == 0, first.output
+    body = gh.pulls[0]["body"]
+    assert marker_ids(body)["ids"] == ["openreview:Xq7mAsKd9Z"]
+    assert "[Masked Patch Position Prediction for Vision Transformers](https://openreview.net/forum?id=Xq7mAsKd9Z)" in body
+    assert "arxiv.org/abs/)" not in body and "ArXiv'2024" not in body and "(OpenReview Xq7mAsKd9Z)" in body
+    branch = gh.pulls[0]["head"]["ref"]
+    entry = parse(gh.text(branch)).find(title="Masked Patch Position Prediction for Vision Transformers")
+    assert entry.paper_url == "https://openreview.net/forum?id=Xq7mAsKd9Z" and entry.venue_tag == "OpenReview'2024"
+
+    # Day two: arXiv's feed. The rebuilt PR keeps the OpenReview paper (from the state's cache, by its key).
+    second = scan("--config", str(config), "--open-pr")
+    assert second.exit_code == 0, second.output
+    assert re.search(r"kept from the open PR\s+1\n", second.stderr)
+    body = gh.pulls[0]["body"]
+    assert set(marker_ids(body)["ids"]) == NEW_IDS | {"openreview:Xq7mAsKd9Z"}
+    text = gh.text(branch)
+    assert text.count("https://openreview.net/forum?id=Xq7mAsKd9Z") == 1 and "DropPos" in text
+
+    # Closed: the OpenReview paper is learned as rejected under its own key, and not proposed again.
+    gh.close(1)
+    third = scan("--config", str(config), "--open-pr", "--source", str(day_one), "--threshold", "0.05")
+    assert third.exit_code == 0, third.output
+    assert "rejected by the maintainers" in third.stderr and len(gh.pulls) == 1
+    with sqlite3.connect(isolated_home / "state.sqlite") as db:
+        assert db.execute("SELECT outcome FROM outcomes WHERE id='openreview:Xq7mAsKd9Z'").fetchone() == ("rejected",)

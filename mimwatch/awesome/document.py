@@ -8,7 +8,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from ..papers import normalise_title, split_arxiv_id
+from ..papers import Paper, normalise_title, split_arxiv_id
 from ..venues import KNOWN_TYPOS, venue_family
 from .model import Block, Entry, EntryFormat, Heading, Unreadable, surname
 
@@ -130,6 +130,19 @@ class AwesomeList:
             if same_first_author(authors, entry.authors) and (best is None or score > best[0]):
                 best = (score, entry)
         return best[1] if best else None
+
+
+def find_paper(doc: AwesomeList, paper: Paper) -> Entry | None:
+    """The entry of a paper from any source: its arXiv id, else an entry linking its own page, else its title and
+    first author."""
+    if paper.id and (found := doc.find(arxiv_id=paper.id)):
+        return found
+    url = paper.url
+    if url and not paper.id:
+        for entry in doc.entries:
+            if entry.paper_url == url or any(link.url == url for link in entry.other_links):
+                return entry
+    return doc.find(title=paper.title, authors=paper.authors)
 
 
 def same_first_author(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]) -> bool:

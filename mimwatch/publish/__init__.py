@@ -18,6 +18,7 @@ class Published:
     number: int | None = None  # the pull request's number (GitHub)
     branch: str | None = None
     created: bool = False  # a new pull request was opened
+    keys: dict[str, list[str]] | None = None  # every paper the pull request names, by kind (ids, updates, triage)
 
 
 class Publisher(Protocol):

@@ -50,6 +50,7 @@ class PullRequestRecord:
     updates: tuple[str, ...]
     triage: tuple[str, ...] = ()  # listed in the body for a maintainer to place; not in the diff
     merged_list: str | None = None  # the list as merged, to see which entries the maintainer removed
+    more: int = 0  # keys the body's markers had no room for (the state keeps them)
 
 
 class GitHubPublisher:
@@ -124,16 +125,18 @@ class GitHubPublisher:
                     updates=tuple(marks["updates"]),
                     triage=tuple(marks["triage"]),
                     merged_list=merged_list,
+                    more=sum(int(n) for n in marks["more"] if n.isdigit()),
                 )
             )
         return records
 
     def open_pull(self) -> OpenPull:
-        """What the bot's open PR proposes, from its body's markers."""
+        """What the bot's open PR proposes, from its body's markers (with `more`: keys they had no room for)."""
         mine = self.bot_pulls(state="open")
         return OpenPull(ids=frozenset(i for p in mine for i in p.ids),
                         updates=frozenset(i for p in mine for i in p.updates),
-                        triage=frozenset(i for p in mine for i in p.triage))  # fmt: skip
+                        triage=frozenset(i for p in mine for i in p.triage),
+                        number=mine[0].number if mine else None, more=sum(p.more for p in mine))  # fmt: skip
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -200,7 +203,8 @@ class GitHubPublisher:
             created = True
         if self.labels:
             self._call(lambda: pr.add_to_labels(*self.labels), f"labels of PR #{pr.number}")
-        return Published(where=pr.html_url, held=held, number=pr.number, branch=branch, created=created)
+        return Published(where=pr.html_url, held=held, number=pr.number, branch=branch, created=created,
+                         keys=proposal.keys)  # fmt: skip
 
     def _edited_by_hand(self, base: str, tip: str | None) -> bool:
         """Any commit of the branch over the base is not the bot's (no trailer): a maintainer's edit, a merge

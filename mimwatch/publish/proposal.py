@@ -9,9 +9,10 @@ from datetime import date
 
 from ..awesome import parse, render
 from ..awesome.dialects import dialect
+from ..awesome.document import find_paper
 from ..awesome.edit import add_entries, update_entry
 from ..awesome.model import Entry
-from ..papers import Paper
+from ..papers import Paper, key_from_token, key_token
 from ..templating import render_template
 from ..venues import Venue
 
@@ -19,7 +20,30 @@ MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
 # The last line of every commit the bot makes: a branch with any commit without it has been edited by hand.
 BOT_TRAILER = "Made-by: mimwatch"
-MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage)\s*(?P<ids>[^>]*?)\s*-->")
+MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage|more)\s*(?P<ids>[^>]*?)\s*-->")
+MARKER_KINDS = ("ids", "updates", "triage")
+
+
+def marker_text(keys: dict[str, Sequence[str]], room: int) -> str:
+    """The hidden markers naming `keys` (by kind), in at most `room` characters: the keys that do not fit are
+    left out, counted in a `more` marker (the state keeps the PR's whole list)."""
+    kinds = [kind for kind in MARKER_KINDS if kind != "triage" or keys.get(kind)]
+    words: dict[str, list[str]] = {kind: [] for kind in kinds}
+    # Room for each marker's frame and for the `more` marker is kept first; keys fill what is left, in order.
+    used = sum(len(f"<!-- mimwatch:{kind} -->\n") for kind in kinds) + len("<!-- mimwatch:more 10000000 -->\n")
+    left_out = 0
+    for kind in kinds:
+        for key in keys.get(kind, ()):
+            word = " " + key_token(key)
+            if used + len(word) > room:
+                left_out += 1
+                continue
+            words[kind].append(word)
+            used += len(word)
+    lines = [f"<!-- mimwatch:{kind}{''.join(words[kind])} -->\n" for kind in kinds]
+    if left_out:
+        lines.append(f"<!-- mimwatch:more {left_out} -->\n")
+    return "".join(lines)
 
 
 def venue_text(entry: Entry, venue: str | None = None, year: int | None = None) -> str:
@@ -72,10 +96,18 @@ class OpenPull:
     ids: frozenset[str] = frozenset()
     updates: frozenset[str] = frozenset()
     triage: frozenset[str] = frozenset()
+    number: int | None = None  # the pull request's number, where there is one
+    more: int = 0  # keys its markers had no room for (the state keeps them)
 
     @property
     def all(self) -> frozenset[str]:
         return self.ids | self.updates | self.triage
+
+    def with_keys(self, kept: dict[str, list[str]]) -> OpenPull:
+        """This PR's keys with those the state kept for it (its markers are bounded, the state is not)."""
+        return replace(self, ids=self.ids | set(kept.get("ids", ())),
+                       updates=self.updates | set(kept.get("updates", ())),
+                       triage=self.triage | set(kept.get("triage", ())))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,15 +131,21 @@ class Proposal:
 
     @property
     def ids(self) -> list[str]:
-        return [c.paper.id for c in self.candidates]
+        """Keys of the new papers (an arXiv id, else the paper's key on its source)."""
+        return [c.paper.key for c in self.candidates]
 
     @property
     def update_ids(self) -> list[str]:
-        return [u.paper.id for u in self.updates]
+        return [u.paper.key for u in self.updates]
 
     @property
     def triage_ids(self) -> list[str]:
-        return [c.paper.id for c in self.triage]
+        return [c.paper.key for c in self.triage]
+
+    @property
+    def keys(self) -> dict[str, list[str]]:
+        """Every paper the proposal names, by marker kind."""
+        return {"ids": self.ids, "updates": self.update_ids, "triage": self.triage_ids}
 
     @property
     def empty(self) -> bool:
@@ -117,10 +155,9 @@ class Proposal:
         """Keys of this proposal's papers that a published list `text` (with the PR body) holds: new entries
         and updates found in the list, and the papers to triage (they stand in the body only)."""
         doc = parse(text, self.list_path)
-        held = {c.paper.key for c in self.candidates
-                if doc.find(arxiv_id=c.paper.id or None, title=c.paper.title, authors=c.paper.authors)}  # fmt: skip
+        held = {c.paper.key for c in self.candidates if find_paper(doc, c.paper)}
         for u in self.updates:
-            entry = doc.find(arxiv_id=u.paper.id)
+            entry = find_paper(doc, u.paper)
             if entry is not None and (u.venue is None or entry.venue_tag == u.venue_tag) and (
                 u.code is None or entry.code_url == u.code
             ):
@@ -151,14 +188,15 @@ class Proposal:
         return f"{TITLE_PREFIX}{' and '.join(parts) or 'no changes'} ({self.day.isoformat()})"
 
     def body(self) -> str:
-        """The PR text, within GitHub's limit: the reasons go first, then papers beyond the first few are
-        left to the diff (the hidden markers always name them all)."""
+        """The PR text, within GitHub's limit: the reasons go first, then papers beyond the first few are left
+        to the diff; the hidden markers name every paper while they fit, and the state keeps the rest."""
         n = len(self.candidates) + len(self.updates) + len(self.triage)
+        full = marker_text(self.keys, MAX_BODY)
         for reasons, limit in ((True, n), (False, n), (False, 100), (False, 20), (False, 0)):
             text = render_template("pr_body.md.j2", proposal=self, reasons=reasons, limit=limit)
-            if len(text) <= MAX_BODY:
-                return text
-        return text
+            if len(text) + len(full) <= MAX_BODY:
+                return text + full
+        return text + marker_text(self.keys, MAX_BODY - len(text))
 
 
 def is_bot_commit(message: str) -> bool:
@@ -167,10 +205,11 @@ def is_bot_commit(message: str) -> bool:
 
 
 def marker_ids(body: str | None) -> dict[str, list[str]]:
-    """The ids a bot PR body says it proposes (`ids`), updates (`updates`) and leaves to triage (`triage`)."""
-    found: dict[str, list[str]] = {"ids": [], "updates": [], "triage": []}
+    """The keys a bot PR body says it proposes (`ids`), updates (`updates`) and leaves to triage (`triage`), and
+    (`more`) how many its markers had no room for."""
+    found: dict[str, list[str]] = {"ids": [], "updates": [], "triage": [], "more": []}
     for m in MARKER_RE.finditer(body or ""):
-        found[m.group("kind")].extend(m.group("ids").split())
+        found[m.group("kind")].extend(key_from_token(k) for k in m.group("ids").split())
     return found
 
 
@@ -179,13 +218,13 @@ def apply_proposal(text: str, path: str, candidates: Sequence[Candidate], update
     doc = parse(text, path)
     by_section: dict[str, list[Entry]] = {}
     for c in candidates:
-        if doc.find(arxiv_id=c.paper.id, title=c.paper.title, authors=c.paper.authors) is None:
+        if find_paper(doc, c.paper) is None:
             by_section.setdefault(c.section, []).append(c.entry)
     for section, entries in by_section.items():
         if doc.heading(section) is not None:
             doc = add_entries(doc, section, entries)
     for u in updates:
-        current = doc.find(arxiv_id=u.paper.id)
+        current = find_paper(doc, u.paper)
         if current is not None:
             venue, year = (u.venue.label, u.venue.year) if u.venue else (None, None)
             doc = update_entry(doc, current, venue=venue, year=year, code_url=u.code)
