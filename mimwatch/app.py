@@ -14,13 +14,14 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 
 from . import config
+from . import deadline as run_deadline
 from .awesome import AwesomeList, load, parse, render
 from .awesome.document import find_paper
 from .awesome.lint import refuse_half_written
@@ -38,6 +39,7 @@ from .classify.tasks import (
     rejected_examples,
     train_from_files,
 )
+from .deadline import Deadline, parse_duration
 from .errors import MimwatchError, SourceError, UsageProblem
 from .fsutil import atomic_output, write_atomic
 from .papers import Paper, split_arxiv_id
@@ -53,6 +55,7 @@ from .settings import Settings
 from .sources import ApiSource, FeedResult, FeedSource, read_source_file
 from .sources.api import DEFAULT_API_URL, PageCache
 from .sources.feed import DEFAULT_FEED_URL
+from .sources.http import Timeouts
 from .sources.retry import Backoff
 from .state import State, run_lock
 
@@ -145,6 +148,7 @@ class ScanOptions:
     max_candidates: int | None = None
     exclude: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    deadline: float | None = None  # seconds the whole run may take; None: the settings' (50 min)
 
     @property
     def source_kind(self) -> str:
@@ -179,7 +183,7 @@ def scan(
     """Fetch new papers, judge them and propose the relevant ones (`out`: where a dry run prints)."""
     options.check()
     today = today or datetime.now(UTC).date()
-    with open_workspace(settings, target, endpoints, out or sys.stdout) as work:
+    with run_within(settings, options.deadline), open_workspace(settings, target, endpoints, out or sys.stdout) as work:
         source = options.source_kind
         online = source in ("rss", "api")
         fetch_ids = arxiv_api(endpoints.api_url, attempts=2).fetch_ids if online else None
@@ -187,8 +191,7 @@ def scan(
         categories = list(options.categories) or settings.categories
         since = until = None
         if source == "rss":
-            backoff = Backoff(base=config.retry_base())
-            result = FeedSource(base_url=endpoints.feed_url, categories=categories, backoff=backoff).fetch()
+            result = arxiv_feed(endpoints.feed_url, categories).fetch()
         elif source == "api":
             since = options.since or work.state.last_successful_until() or today - timedelta(days=1)
             until = options.until or today
@@ -218,10 +221,11 @@ def refresh(
     out: TextIO | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    deadline: float | None = None,
 ) -> ScanSummary:
     """Fetch the latest version of every listed arXiv paper; propose the venues and code links that arrived."""
     today = today or datetime.now(UTC).date()
-    with open_workspace(settings, target, endpoints, out or sys.stdout) as work:
+    with run_within(settings, deadline), open_workspace(settings, target, endpoints, out or sys.stdout) as work:
         ids = sorted({e.arxiv_id for e in work.doc.entries if e.arxiv_id})
         api = arxiv_api(endpoints.api_url)
         papers = api.fetch_ids(ids, progress=progress)
@@ -321,6 +325,11 @@ def list_model(
     return model_for_list(base, doc, config.model_cache_dir(), sample, negatives, abstracts)
 
 
+def run_within(settings: Settings, seconds: float | None) -> AbstractContextManager[Deadline]:
+    """The run's deadline (`seconds`, else the settings'): every request and wait of the run checks it."""
+    return run_deadline.running(Deadline(seconds or parse_duration(settings.deadline)))
+
+
 @contextmanager
 def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Iterator[Workspace]:
     """Hold the state for this run (a run that writes: one at a time per state), read and parse the list
@@ -413,7 +422,14 @@ def open_state(state_path: Path | None, dry_run: bool, window: int | None = None
 def arxiv_api(api_url: str, cache: PageCache | None = None, attempts: int = Backoff.attempts) -> ApiSource:
     """The arXiv API source, paced for arxiv.org (see config.request_delay), with the configured backoff."""
     backoff = Backoff(base=config.retry_base(), attempts=attempts)
-    return ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff)
+    return ApiSource(base_url=api_url, cache=cache, delay_seconds=config.request_delay(api_url), backoff=backoff,
+                     timeouts=Timeouts.within(config.request_timeout()))  # fmt: skip
+
+
+def arxiv_feed(feed_url: str, categories: Sequence[str]) -> FeedSource:
+    """Today's arXiv feed of `categories`, with the configured backoff and timeouts."""
+    return FeedSource(base_url=feed_url, categories=list(categories), backoff=Backoff(base=config.retry_base()),
+                      timeouts=Timeouts.within(config.request_timeout()))  # fmt: skip
 
 
 def is_arxiv_id(text: str) -> bool:
@@ -479,7 +495,7 @@ def fetch(
         papers = tuple(arxiv_api(api_url).fetch_ids(ids, progress=progress))
         return FeedResult(papers=papers, updates=(), announced=True, date=None, origin=api_url)
     if use_feed:
-        return FeedSource(base_url=feed_url, categories=list(categories)).fetch()
+        return arxiv_feed(feed_url, categories).fetch()
     assert source_file is not None
     return read_source_file(source_file)
 

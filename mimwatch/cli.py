@@ -544,10 +544,12 @@ _run_options = _stack(
     help="Never propose papers whose title or abstract has PHRASE (whole words, any case); repeatable.",
 )
 @click.option("--categories", help="arXiv categories to watch, comma-separated [settings `categories`].")
+@click.option("--deadline", metavar="DURATION",
+              help="Stop the run cleanly after this long (45m, 90s, 2h; a number is minutes) [settings: 50m].")
 @_run_options
 @click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
 def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, exclude, categories,
-         config_path, model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
+         deadline, config_path, model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
     """Find new papers for the list and propose them: fetch, drop known ones, classify, insert, publish.
 
     Papers already in the list, in the bot's open PR, rejected by the maintainers, seen in
@@ -569,7 +571,7 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
 
     settings = load_settings(config_path)
     target = app.Target.resolve(settings, list_path, repo, mode, git_repo)
-    options = _scan_options(since, until, source_opt, threshold, max_candidates, exclude, categories)
+    options = _scan_options(since, until, source_opt, threshold, max_candidates, exclude, categories, deadline)
     endpoints = app.Endpoints(api_url, feed_url, github_url, token or "", state_path, model_dir)
     progress = _Progress()
     summary = app.scan(settings, target, options, endpoints, out=sys.stdout, progress=progress)
@@ -577,13 +579,18 @@ def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, m
     _emit_summary("mimwatch scan", summary.table())
 
 
-def _scan_options(since, until, source, threshold, max_candidates, exclude, categories) -> app.ScanOptions:
+def _scan_options(since, until, source, threshold, max_candidates, exclude, categories, deadline) -> app.ScanOptions:
     from . import app
+    from .deadline import parse_duration
 
+    try:
+        seconds = parse_duration(deadline) if deadline else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--deadline") from exc
     return app.ScanOptions(
         source=source, since=since.date() if since else None, until=until.date() if until else None,
         threshold=threshold, max_candidates=max_candidates, exclude=tuple(exclude),
-        categories=tuple(_split_values((categories,))) if categories else (),
+        categories=tuple(_split_values((categories,))) if categories else (), deadline=seconds,
     )  # fmt: skip
 
 
@@ -672,7 +679,8 @@ class _ScheduledScan:
 
         self.params = params
         self.options = _scan_options(params["since"], params["until"], params["source_opt"], params["threshold"],
-                                     params["max_candidates"], params["exclude"], params["categories"])  # fmt: skip
+                                     params["max_candidates"], params["exclude"], params["categories"],
+                                     params["deadline"])  # fmt: skip
         self.endpoints = app.Endpoints(params["api_url"], params["feed_url"], params["github_url"],
                                        params["token"] or "", params["state_path"], params["model_dir"])  # fmt: skip
 

@@ -69,3 +69,8 @@ def github_max_wait(default: float = 300.0) -> float:
 def lock_wait(default: float = 120.0) -> float:
     """Seconds a run waits for another run on the same state to finish: `MIMWATCH_LOCK_WAIT`."""
     return max(float(os.environ.get("MIMWATCH_LOCK_WAIT", default)), 0.0)
+
+
+def request_timeout(default: float = 30.0) -> float:
+    """Seconds one request to arXiv may take in all, answer included: `MIMWATCH_REQUEST_TIMEOUT`."""
+    return max(float(os.environ.get("MIMWATCH_REQUEST_TIMEOUT", default)), 0.01)

@@ -20,14 +20,21 @@ _ARXIV_URL_RE = re.compile(
 _ARXIV_ID_RE = re.compile(r"^(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v(?P<v>\d+))?$", re.I)
 _SPACE_RE = re.compile(r"\s+")
 _NON_WORD_RE = re.compile(r"[^\w]+")
-# Control characters (NUL and the rest of C0/C1 but whitespace) and the bidi controls U+202A–U+202E,
-# U+2066–U+2069 that can make text in a list or a PR read other than it is.
-_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (NUL and the rest of C0/C1 but whitespace); `clean_text` also drops every invisible format
+# control (Unicode's category Cf: the bidi marks and embeddings U+061C, U+200E, U+200F, U+202A–U+202E,
+# U+2066–U+2069, zero-width characters, U+FEFF, soft hyphens, tags): they can make text in a list or a PR read
+# other than it is, or make two titles that look the same differ.
+_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse arXiv's hard line wraps and runs of spaces, drop control and bidi characters; LaTeX stays."""
-    return _SPACE_RE.sub(" ", _UNSAFE_RE.sub("", text or "")).strip()
+    """Collapse arXiv's hard line wraps and runs of spaces, drop control characters and invisible format controls
+    (bidi marks, zero-width characters: any of Unicode's category Cf, as this Python's Unicode knows it); LaTeX
+    stays."""
+    text = _UNSAFE_RE.sub("", text or "")
+    if not text.isascii():
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def arxiv_id_from_url(url: str | None) -> str | None:

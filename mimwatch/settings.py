@@ -27,6 +27,7 @@ class Settings:
     stream_window: int = STREAM_WINDOW  # recent papers the state keeps for retraining (negatives)
     exclude: list[str] = field(default_factory=lambda: [])  # phrases that rule a paper out (title or abstract)
     labels: list[str] = field(default_factory=lambda: ["mimwatch"])
+    deadline: str = "50m"  # how long a scan may take in all (the example workflow's job has 60 minutes)
     schedule: str = "30 0 * * mon,tue,wed,thu,fri"  # cron, in `timezone`: after the feed's midnight rebuild
     timezone: str = "America/New_York"
     model: str | None = None

@@ -95,7 +95,7 @@ class State:
         self.stream_window = stream_window
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db:
+            with self._db() as db:
                 self._migrate(db)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise _state_error(self.path, exc) from exc
@@ -132,12 +132,22 @@ class State:
         db.execute("PRAGMA journal_mode=WAL")
         return db
 
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the state; a damaged file (found at any query, not only on opening) is reported with
+        its path and the remedy."""
+        try:
+            with closing(self._connect()) as db:
+                yield db
+        except sqlite3.DatabaseError as exc:
+            raise _state_error(self.path, exc) from exc
+
     # ---- questions -------------------------------------------------------------------------
 
     def history(self, ids: Iterable[str]) -> History:
         """Earlier decisions and review outcomes of these papers."""
         ids = list(dict.fromkeys(ids))
-        with closing(self._connect()) as db:
+        with self._db() as db:
             decisions = _by_ids(db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids)
             outcomes = _by_ids(db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids)
             return History(decisions={i: Mark(d, v) for i, d, v in decisions},
@@ -145,13 +155,13 @@ class State:
 
     def outcome(self, paper_id: str) -> Mark | None:
         """(accepted|rejected, venue at the time) from the maintainers' review of a bot PR."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             row = db.execute("SELECT outcome, venue FROM outcomes WHERE id=?", (paper_id,)).fetchone()
         return Mark(*row) if row else None
 
     def deferred_papers(self) -> list[dict]:
         """Cached records of relevant papers an earlier run left over (over its --max-candidates), best first."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             rows = db.execute(
                 "SELECT a.record FROM papers p JOIN abstracts a ON a.id = p.id WHERE p.decision='deferred'"
                 " ORDER BY p.relevance DESC, p.id"
@@ -160,34 +170,34 @@ class State:
 
     def proposed_sections(self, ids: Iterable[str]) -> dict[str, str]:
         """The section each of these papers was proposed for, when it was."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             rows = list(_by_ids(db, "SELECT id, section FROM papers WHERE decision='proposed' AND id IN ({ids})", ids))
         return {i: s for i, s in rows if s}
 
     def proposed_venue(self, paper_id: str) -> str | None:
-        with closing(self._connect()) as db:
+        with self._db() as db:
             row = db.execute("SELECT venue FROM papers WHERE id=?", (paper_id,)).fetchone()
         return row[0] if row else None
 
     def reviewed_pulls(self) -> frozenset[int]:
         """Bot PRs already merged or closed when last synced: their outcome is learned."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             rows = db.execute("SELECT number FROM pulls WHERE state IN ('merged', 'closed')").fetchall()
         return frozenset(r[0] for r in rows)
 
     def outcomes(self) -> dict[str, str]:
-        with closing(self._connect()) as db:
+        with self._db() as db:
             return dict(db.execute("SELECT id, outcome FROM outcomes").fetchall())
 
     def last_successful_until(self) -> date | None:
-        with closing(self._connect()) as db:
+        with self._db() as db:
             row = db.execute(
                 "SELECT until FROM runs WHERE status='ok' AND until IS NOT NULL ORDER BY id DESC LIMIT 1"
             ).fetchone()
         return date.fromisoformat(row[0]) if row else None
 
     def cached_abstracts(self, ids: Iterable[str]) -> dict[str, dict]:
-        with closing(self._connect()) as db:
+        with self._db() as db:
             rows = list(_by_ids(db, "SELECT id, record FROM abstracts WHERE id IN ({ids})", ids))
         return {i: json.loads(r) for i, r in rows}
 
@@ -209,7 +219,7 @@ class State:
         """One run, its decisions, the records of the papers it judged (the stream) and the bot PR it published
         (every key it names: its markers are bounded), in one transaction."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             cursor = db.execute(
                 "INSERT INTO runs (started, finished, since, until, source, status, counts) VALUES (?,?,?,?,?,?,?)",
                 (started.isoformat(timespec="seconds"), now, since and since.isoformat(),
@@ -242,7 +252,7 @@ class State:
     def stream_negatives(self) -> list[dict]:
         """Records of recent papers the bot judged not list material: scored irrelevant or excluded by a
         phrase, or rejected by the maintainers; never what it proposed, deferred or the maintainers accepted."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             rows = db.execute(
                 "SELECT s.record FROM stream s LEFT JOIN papers p ON p.id = s.key LEFT JOIN outcomes o ON o.id = s.key"
                 " WHERE o.outcome = 'rejected' OR (o.outcome IS NULL AND (p.decision IS NULL"
@@ -254,7 +264,7 @@ class State:
         """Bot PRs as GitHub has them now (a PR whose markers had no room for all its keys keeps the keys the
         state knows), and what their review says of each paper."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             for p in pulls:
                 kept = self._pull_keys(db, p.number) if getattr(p, "more", 0) else {}
                 keys = {kind: [*getattr(p, kind), *(k for k in kept.get(kind, ()) if k not in getattr(p, kind))]
@@ -267,7 +277,7 @@ class State:
 
     def pull_keys(self, number: int) -> dict[str, list[str]]:
         """The keys of every paper a bot PR proposes, updates and leaves to triage, as the bot last published it."""
-        with closing(self._connect()) as db:
+        with self._db() as db:
             return self._pull_keys(db, number)
 
     @staticmethod
@@ -287,7 +297,7 @@ class State:
         )
 
     def cache_abstracts(self, records: Iterable[dict]) -> None:
-        with closing(self._connect()) as db, db:
+        with self._db() as db, db:
             db.executemany(
                 "INSERT OR REPLACE INTO abstracts (id, record) VALUES (?, ?)",
                 [(record_key(r), json.dumps(r, ensure_ascii=False)) for r in records],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from mimwatch.errors import SourceError
 from mimwatch.sources.api import ApiSource, PageCache, date_window_query
+from mimwatch.sources.http import PACER, Pacer
 from mimwatch.sources.retry import Backoff
 
 from .fakes.arxiv_api import EMPTY_PAGE, FakeArxivApi, FakeEntry, atom_page, entries
@@ -57,7 +57,8 @@ def test_recorded_response_fields(httpserver):
 
 def test_defaults_are_polite_and_uncapped():
     source = ApiSource()
-    assert source.client.delay_seconds >= 3.0
+    assert source.delay_seconds >= 3.0 and source.pacer is PACER  # the process's one pacer, not the Client's own
+    assert source.client.delay_seconds == 0
     assert source.max_results is None
     assert source.client.query_url_format.startswith("https://export.arxiv.org/api/query?")
 
@@ -166,12 +167,32 @@ def test_fetch_ids_enriches_from_comment(httpserver):
     assert (paper.id, paper.version, paper.comment) == ("2303.00001", 2, "Accepted to ICCV 2023")
 
 
-def test_pacing_between_requests(httpserver):
+class Clock:
+    """A clock the test moves: sleeping advances it, and each sleep is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+def test_one_pacer_paces_every_client_of_a_host(httpserver):
+    """Three sources of one scan (by id, search, by id again) share the process's pacer: never two requests to
+    arXiv within its delay, whichever client sends them."""
+    clock = Clock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
     fake = FakeArxivApi(entries(25))
-    source = make_source(httpserver, fake, page_size=10, delay_seconds=0.1)
-    began = time.monotonic()
-    list(source.search(date(2024, 1, 1), date(2024, 1, 7)))
-    assert time.monotonic() - began >= 0.2  # three requests, two gaps
+    first, second = (make_source(httpserver, fake, page_size=10, delay_seconds=3, pacer=pacer) for _ in range(2))
+    first.fetch_ids(["2401.00001"])
+    list(second.search(date(2024, 1, 1), date(2024, 1, 7)))  # three pages
+    first.fetch_ids(["2401.00002"])
+    assert len(fake.requests) == 5 and clock.sleeps == [3.0] * 4
 
 
 def test_date_window_query():

@@ -29,6 +29,7 @@ from github import (
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
+from .. import deadline as run_deadline
 from ..errors import PublishError
 from ..sources.retry import unreachable
 from . import Published
@@ -80,7 +81,9 @@ class GitHubPublisher:
         self.base_url = base_url
         # PyGithub waits out a rate limit itself; beyond this many seconds it raises instead (see _call).
         self.max_rate_limit_wait = max_rate_limit_wait
-        retry = GithubRetry(max_rate_limit_wait=max_rate_limit_wait)
+        # A host that refuses the connection (or has no DNS) is not retried: the run stops at once, quietly (urllib3
+        # would log a "Retrying" line per try). A read that times out is tried once more.
+        retry = GithubRetry(max_rate_limit_wait=max_rate_limit_wait, connect=0, read=1)
         self.github = Github(base_url=base_url.rstrip("/"), auth=Auth.Token(token), retry=retry, **kwargs)
         self._repo: Repository | None = None
 
@@ -280,6 +283,8 @@ class GitHubPublisher:
         return content.decoded_content.decode("utf-8"), content.sha
 
     def _call(self, action, what: str):  # action: a thunk; returns its result
+        if (deadline := run_deadline.current()) is not None:
+            deadline.check(f"asking GitHub for {what}")
         try:
             return action()
         except RateLimitExceededExceedsMaxWait as exc:

@@ -1,9 +1,10 @@
 """The arXiv API (the `arxiv` package's real Client): date-window backfills and fetches by id.
 
 What the Client leaves to us: it retries at once with only its 3 s spacing, ignores Retry-After, ends a
-search quietly at an empty page, and parses a truncated body without complaint. So each page is fetched
-on its own, checked against the total the server announced, retried with backoff, and kept in a cache
-so that an interrupted backfill resumes where it stopped.
+search quietly at an empty page, and parses a truncated body (or an HTML error page) as "no papers". So each
+page is fetched on its own, checked to be arXiv's Atom and against the total the server announced, retried
+with backoff, and kept in a cache so that an interrupted backfill resumes where it stopped. Requests go
+through the process's one transport to arXiv (`http.Transport`: one pacer per host, a deadline per answer).
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import arxiv
 import requests
 import requests.adapters
 from lxml import etree
 
+from .. import deadline as run_deadline
 from ..errors import SourceError
 from ..papers import Paper, split_arxiv_id
 from .feed import DEFAULT_CATEGORIES
+from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, session_for
 from .retry import Backoff, parse_retry_after, unreachable
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 ID_BATCH = 100  # ids per request when fetching by id
 _TOTAL_RE = re.compile(rb"<opensearch:totalResults[^>]*>\s*(\d+)\s*<", re.I)
+_ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 
 Progress = Callable[[int, int | None], None]
 
@@ -94,18 +99,6 @@ class _RetryablePage(Exception):
     pass
 
 
-class _TimeoutAdapter(requests.adapters.HTTPAdapter):
-    """The Client sends without a timeout; a stalled server must fail the try, not hang the run."""
-
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
-
-    def send(self, request, **kwargs):  # type: ignore[no-untyped-def, override]
-        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        return super().send(request, **kwargs)
-
-
 class ApiSource:
     """Searches and fetches through `arxiv.Client`, pointed at `base_url` (arXiv, or a local server)."""
 
@@ -118,7 +111,8 @@ class ApiSource:
         cache: PageCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_results: int | None = None,
-        timeout: float = 60.0,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        pacer: Pacer = PACER,
     ):
         if not 1 <= page_size <= 2000:
             raise ValueError("page_size must be between 1 and 2000 (the API's limit per page)")
@@ -127,9 +121,11 @@ class ApiSource:
         self.cache = cache
         self.sleep = sleep
         self.max_results = max_results  # None: everything the query matches, never a silent cap
-        self.timeout = timeout
-        # Retries are ours (with backoff); the Client only paces requests at least delay_seconds apart.
-        self.client = arxiv.Client(page_size=page_size, delay_seconds=delay_seconds, num_retries=0)
+        self.delay_seconds = delay_seconds
+        self.timeouts = timeouts
+        self.pacer = pacer
+        # Retries are ours (with backoff); pacing is the transport's, shared by every client in the process.
+        self.client = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=0)
         self.base_url = base_url
         self.client.query_url_format = base_url.rstrip("?") + "?{}"
         self._observed = _Observed()
@@ -143,9 +139,7 @@ class ApiSource:
             log.warning("arxiv.Client has no session to observe: Retry-After and truncation checks are off")
             return
         session.hooks.setdefault("response", []).append(self._on_response)
-        adapter = _TimeoutAdapter(self.timeout)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        session_for(self.base_url, self.delay_seconds, self.timeouts, self.pacer, session=session)
 
     def _on_response(self, response: requests.Response, *args: object, **kwargs: object) -> None:
         observed = self._observed
@@ -157,9 +151,16 @@ class ApiSource:
         if m := _TOTAL_RE.search(body):
             observed.total = int(m.group(1))
         try:
-            etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
             observed.malformed = str(exc)
+            return
+        # An error page served with HTTP 200 (HTML, or XML of another kind) is no answer: the Client would read it
+        # as a page without papers, and the window would count as scanned.
+        if root.tag != _ATOM_FEED:
+            observed.malformed = f"not arXiv's Atom feed (a <{etree.QName(root).localname}> document)"
+        elif observed.total is None:
+            observed.malformed = "an Atom feed without opensearch:totalResults"
 
     def search(
         self,
@@ -213,6 +214,8 @@ class ApiSource:
         self, query: str, id_list: list[str], start: int, description: str, expect_results: bool = False
     ) -> tuple[list[Paper], int | None]:
         page_no = start // self.page_size + 1
+        timed_out = 0  # tries in a row that got no (complete) answer in time
+        host = urlparse(self.base_url).hostname or self.base_url
         for attempt in range(1, self.backoff.attempts + 1):
             self._observed = _Observed()
             try:
@@ -230,6 +233,8 @@ class ApiSource:
                 total = observed.total
                 if not results and (expect_results or (total is not None and start < total)):
                     raise _RetryablePage(f"empty page although the server announced {total} results")
+                if total is not None and start + len(results) > total:
+                    raise _RetryablePage(f"{len(results)} results at {start} although the server announced {total}")
                 return [paper_from_result(r) for r in results], total
             except (
                 arxiv.HTTPError,
@@ -240,6 +245,14 @@ class ApiSource:
                 if why := unreachable(exc, self.base_url):
                     raise SourceError(f"arXiv API query {description}: {why}") from exc
                 reason = _describe(exc)
+                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
+                if timed_out >= self.backoff.timeouts:
+                    raise SourceError(
+                        f"arXiv API at {host} gave no answer in time {timed_out} times in a row ({reason}): it is down "
+                        f"or hanging; stopped at page {page_no} of {description}, nothing recorded"
+                    ) from exc
+                if too_long := self.backoff.too_long(self._observed.retry_after, host):
+                    raise SourceError(f"arXiv API query {description}: {too_long}") from exc
                 if attempt == self.backoff.attempts or self._observed.status in (400, 404):
                     raise SourceError(
                         f"arXiv API query {description} page {page_no} (start={start}) failed after "
@@ -247,7 +260,7 @@ class ApiSource:
                     ) from exc
                 wait = self.backoff.delay(attempt, self._observed.retry_after)
                 log.warning("arXiv API page %d of %s: %s; retrying in %.1f s", page_no, description, reason, wait)
-                self.sleep(wait)
+                run_deadline.wait(wait, f"waiting to retry page {page_no} of {description}", self.sleep)
         raise AssertionError("unreachable")  # the loop returns or raises
 
 

@@ -14,12 +14,15 @@ import xml.sax
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlparse
 
 import feedparser
 import requests
 
+from .. import deadline as run_deadline
 from ..errors import SourceError
 from ..papers import Paper
+from .http import DEFAULT_TIMEOUTS, Timeouts, session_for
 from .retry import Backoff, parse_retry_after, unreachable
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ class FeedSource:
         categories: Sequence[str] = DEFAULT_CATEGORIES,
         feed_format: str = "rss",
         backoff: Backoff | None = None,
-        timeout: float = 60.0,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
         sleep: Callable[[float], None] = time.sleep,
     ):
         if feed_format not in ("rss", "atom"):
@@ -61,10 +64,9 @@ class FeedSource:
         self.categories = tuple(categories)
         self.feed_format = feed_format
         self.backoff = backoff or Backoff()
-        self.timeout = timeout
         self.sleep = sleep
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        # One request a day: no pacing beyond the shared transport's deadlines.
+        self.session = session_for(self.base_url, 0.0, timeouts, user_agent=USER_AGENT)
 
     @property
     def url(self) -> str:
@@ -73,26 +75,38 @@ class FeedSource:
     def fetch(self) -> FeedResult:
         """Today's feed; retries HTTP failures and malformed bodies, then raises SourceError."""
         last_error = ""
+        timed_out = 0
+        host = urlparse(self.url).hostname or self.url
         for attempt in range(1, self.backoff.attempts + 1):
             retry_after = None
             try:
-                response = self.session.get(self.url, timeout=self.timeout)
+                response = self.session.get(self.url)
                 if response.status_code == 200:
                     return parse_feed(response.content, origin=self.url)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 last_error = f"HTTP {response.status_code}"
+                timed_out = 0
                 if response.status_code in (404, 400):
                     break  # a wrong category or URL does not get better by waiting
             except requests.RequestException as exc:
                 if why := unreachable(exc, self.url):
                     raise SourceError(f"arXiv feed: {why}") from exc
                 last_error = f"{type(exc).__name__}: {exc}"
+                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
+                if timed_out >= self.backoff.timeouts:
+                    raise SourceError(
+                        f"arXiv feed at {host} gave no answer in time {timed_out} times in a row ({last_error}): it is "
+                        "down or hanging; stopped, nothing recorded"
+                    ) from exc
             except SourceError as exc:
                 last_error = str(exc)
+                timed_out = 0
+            if too_long := self.backoff.too_long(retry_after, host):
+                raise SourceError(f"arXiv feed: {too_long}")
             if attempt < self.backoff.attempts:
                 wait = self.backoff.delay(attempt, retry_after)
                 log.warning("arXiv feed %s: %s; retrying in %.1f s", self.url, last_error, wait)
-                self.sleep(wait)
+                run_deadline.wait(wait, "waiting to retry the arXiv feed", self.sleep)
         raise SourceError(f"arXiv feed {self.url} failed after {attempt} tries: {last_error}")
 
 
@@ -107,7 +121,11 @@ def parse_feed(data: bytes, origin: str = "feed") -> FeedResult:
     papers: list[Paper] = []
     updates: list[Paper] = []
     for index, item in enumerate(parsed.entries, start=1):
-        paper = _paper_from_item(item, origin, index)
+        try:
+            paper = _paper_from_item(item, origin, index)
+        except SourceError as exc:  # one bad item must not cost the day's other papers
+            log.warning("%s; skipped", exc)
+            continue
         (updates if paper.is_new_version else papers).append(paper)
     return FeedResult(
         papers=tuple(papers),

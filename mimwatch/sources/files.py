@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def read_source_file(path: str | Path) -> FeedResult:
     name = path.name.lower()
     if not path.is_file():
         raise SourceError(f"{path}: no such source file")
+    if name.endswith(FEED_SUFFIXES + JSONL_SUFFIXES) and path.stat().st_size == 0:
+        log.warning("%s is empty: no papers", path)
+        return FeedResult(papers=(), updates=(), announced=True, date=None, origin=str(path))
     if name.endswith(FEED_SUFFIXES):
         return parse_feed(path.read_bytes(), origin=str(path))
     if name.endswith(JSONL_SUFFIXES):
@@ -31,7 +35,7 @@ def read_source_file(path: str | Path) -> FeedResult:
         return FeedResult(
             papers=tuple(p for p in papers if not p.is_new_version),
             updates=tuple(p for p in papers if p.is_new_version),
-            announced=bool(papers),
+            announced=True,  # a file of records is no announcement: "nothing announced yet" is the feed's to say
             date=None,
             origin=str(path),
         )
@@ -61,19 +65,28 @@ def _record_problem(record: dict) -> str | None:
 
 
 def iter_records(path: str | Path, lenient: bool = False) -> Iterator[tuple[int, dict]]:
-    """(line number, record) of a JSONL(.gz) file; `lenient` skips lines that are not JSON objects with a
-    warning, else they raise SourceError naming file and line."""
+    """(line number, record) of a JSONL(.gz) file. A line that is not a JSON object (or not UTF-8) is skipped with
+    a warning when `lenient`, else raises SourceError naming file and line; a file that cannot be read (damaged
+    gzip data, a read error) raises SourceError naming the file and how far it was read."""
     path = Path(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    line_no = 0
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
+        with opener(path, "rb") as handle:
+            for line_no, raw in enumerate(handle, start=1):
+                if not raw.strip():
                     continue
                 try:
+                    line = raw.decode("utf-8")
                     record = json.loads(line)
                     if not isinstance(record, dict):
                         raise SourceError(f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}")
+                except UnicodeDecodeError as exc:
+                    problem = SourceError(f"{path}:{line_no}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+                    if not lenient:
+                        raise problem from exc
+                    log.warning("%s; skipped", problem)
+                    continue
                 except json.JSONDecodeError as exc:
                     problem = SourceError(f"{path}:{line_no}: not a JSON record ({exc.msg}): {line[:80]!r}")
                     if not lenient:
@@ -86,5 +99,6 @@ def iter_records(path: str | Path, lenient: bool = False) -> Iterator[tuple[int,
                     log.warning("%s; skipped", problem)
                     continue
                 yield line_no, record
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read ({exc})") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        where = f" after line {line_no}" if line_no else ""
+        raise SourceError(f"{path}: cannot be read{where} ({type(exc).__name__}: {exc}); is the file damaged?") from exc

@@ -15,14 +15,23 @@ class Backoff:
     cap: float = 300.0
     attempts: int = 5  # tries in all, the first one included
     jitter: float = 0.5  # up to +50 % at random, so that parallel clients do not retry in step
-    max_retry_after: float = 900.0  # a server asking for longer than this is treated as down
+    max_retry_after: float = 120.0  # a server asking for longer than this is down for this run: stop at once
+    timeouts: int = 2  # a host that times out this many times in a row is down (or hanging): stop at once
 
     def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
-        """Seconds to wait after failed try number `attempt` (1-based); a server's Retry-After wins."""
+        """Seconds to wait after failed try number `attempt` (1-based); a server's Retry-After wins (the caller
+        stops instead when it asks for more than `max_retry_after`: see `too_long`)."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after)
         wait = min(self.base * 2 ** (attempt - 1), self.cap)
         return wait * (1 + (rng or random).uniform(0, self.jitter))
+
+    def too_long(self, retry_after: float | None, host: str) -> str | None:
+        """Why a Retry-After beyond the cap ends the run (one line), or None."""
+        if retry_after is None or retry_after <= self.max_retry_after:
+            return None
+        return (f"{host} asks to wait {retry_after:.0f} s before trying again (Retry-After), more than the "
+                f"{self.max_retry_after:.0f} s a run waits: it is down for now; stopped, nothing recorded")  # fmt: skip
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
