@@ -119,6 +119,11 @@ class Target:
             in_repo = Path(file).as_posix()
         return cls(mode=mode, list_path=Path(file), in_repo=in_repo)
 
+    def check(self) -> None:
+        """Refuse a list file that is not there (the daemon checks at start, not at its first run)."""
+        if self.list_path is not None and not self.list_path.is_file():
+            raise UsageProblem(f"--list {self.list_path}: no such file")
+
     @property
     def reads_github(self) -> bool:
         """The list comes from GitHub, or the proposal goes there."""

@@ -24,7 +24,7 @@ from .awesome.lint import lint_file
 from .errors import MimwatchError, UsageProblem
 from .fsutil import output_file
 from .records import enriched_record, write_jsonl
-from .settings import load_settings
+from .settings import URL, ConfigError, load_settings
 from .sources import DEFAULT_CATEGORIES
 from .sources.api import DEFAULT_API_URL
 from .sources.feed import DEFAULT_FEED_URL
@@ -40,12 +40,18 @@ class MimwatchGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except ConfigError as exc:  # one line naming the setting and where it came from; exit 2
+            raise _SettingsError(str(exc)) from exc
         except UsageProblem as exc:
             raise click.UsageError(str(exc), ctx) from exc
         except MimwatchError as exc:
             raise click.ClickException(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:  # a full disk or a locked state file: no traceback either
             raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
+class _SettingsError(click.ClickException):
+    exit_code = 2
 
 
 @click.group(cls=MimwatchGroup)
@@ -56,6 +62,7 @@ def main(verbose: int) -> None:
 
     Run `mimwatch COMMAND --help` for each command's options and an example.
     """
+    config.check_environment()
     level = logging.WARNING - 10 * verbose
     # Plain words for a user; the logger names and levels help a developer (-v).
     detail = "%(levelname)s %(name)s: %(message)s" if verbose else "mimwatch: %(message)s"
@@ -112,6 +119,15 @@ def lint(list_path: Path, apply_fix: bool, output_format: str) -> None:
         sys.exit(1)
 
 
+def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An endpoint option: an http(s) URL, checked before anything runs."""
+    import re
+
+    if value is not None and not re.fullmatch(URL, value):
+        raise click.BadParameter(f"{value!r} is not an http(s) URL", ctx=ctx, param=param)
+    return value
+
+
 def _split_values(values: tuple[str, ...]) -> list[str]:
     return [v for value in values for v in value.replace(",", " ").split() if v]
 
@@ -160,6 +176,7 @@ class _Progress:
 )
 @click.option(
     "--api-url",
+    callback=_url,
     envvar="MIMWATCH_ARXIV_API_URL",
     default=DEFAULT_API_URL,
     show_default=True,
@@ -167,6 +184,7 @@ class _Progress:
 )
 @click.option(
     "--feed-url",
+    callback=_url,
     envvar="MIMWATCH_ARXIV_FEED_URL",
     default=DEFAULT_FEED_URL,
     show_default=True,
@@ -456,6 +474,7 @@ def corpus():
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL(.gz) file to write.")
 @click.option(
     "--api-url",
+    callback=_url,
     envvar="MIMWATCH_ARXIV_API_URL",
     default=DEFAULT_API_URL,
     show_default=True,
@@ -512,8 +531,10 @@ _run_options = _stack(
     click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), envvar="MIMWATCH_STATE",
                  help="SQLite state file (env MIMWATCH_STATE) [$MIMWATCH_HOME/state.sqlite]."),
     click.option("--token", envvar="GITHUB_TOKEN", help="GitHub token (env GITHUB_TOKEN); never printed."),
-    click.option("--github-url", envvar="MIMWATCH_GITHUB_URL", help="GitHub API URL (GitHub Enterprise, tests)."),
-    click.option("--api-url", envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL, help="arXiv API endpoint."),
+    click.option("--github-url", callback=_url, envvar="MIMWATCH_GITHUB_URL",
+                 help="GitHub API URL (GitHub Enterprise, tests)."),
+    click.option("--api-url", callback=_url, envvar="MIMWATCH_ARXIV_API_URL", default=DEFAULT_API_URL,
+                 help="arXiv API endpoint."),
 )  # fmt: skip
 
 
@@ -547,7 +568,8 @@ _run_options = _stack(
 @click.option("--deadline", metavar="DURATION",
               help="Stop the run cleanly after this long (45m, 90s, 2h; a number is minutes) [settings: 50m].")
 @_run_options
-@click.option("--feed-url", envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL, help="arXiv feed host.")
+@click.option("--feed-url", callback=_url, envvar="MIMWATCH_ARXIV_FEED_URL", default=DEFAULT_FEED_URL,
+              help="arXiv feed host.")
 def scan(since, until, source_opt, list_path, repo, mode, git_repo, threshold, max_candidates, exclude, categories,
          deadline, config_path, model_dir, state_path, token, github_url, api_url, feed_url):  # fmt: skip
     """Find new papers for the list and propose them: fetch, drop known ones, classify, insert, publish.
@@ -660,14 +682,14 @@ def schedule(cron, timezone, config_path, scan_args):
         with scan.make_context("scan", args) as scan_ctx:  # parses and validates; runs nothing
             p = scan_ctx.params
         run = _ScheduledScan(p)
-        run.target(), run.options.check()
+        run.target().check(), run.options.check()
     except (click.UsageError, UsageProblem) as exc:
         message = exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
         raise click.UsageError(f"the scan options after --: {message}") from exc
 
     scheduler = build_scheduler(run, cron, timezone)
-    click.echo(f"mimwatch schedule: `{cron}` ({timezone}); Ctrl-C to stop", err=True)
-    run_forever(scheduler)
+    click.echo(f"mimwatch schedule: `{cron}` ({timezone}); Ctrl-C to stop (twice: stop the running scan)", err=True)
+    sys.exit(run_forever(scheduler))
 
 
 class _ScheduledScan:

@@ -1,10 +1,55 @@
-"""Where mimwatch keeps its files; resolved when asked, never at import, so tests and users can move it."""
+"""Where mimwatch keeps its files and how it paces and waits: read from the environment when asked, never at
+import, so tests and users can move it. A value that is not a number where one is needed is a settings error
+naming the variable (exit 2), at start (`check_environment`), never a traceback mid-run."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
+
+from .settings import ConfigError
+
+# The environment's numbers: variable → (default, smallest value, what it is).
+NUMBERS = {
+    "MIMWATCH_REQUEST_DELAY": (3.0, 0.0, "seconds between requests to arXiv"),
+    "MIMWATCH_RETRY_BASE": (3.0, 0.0, "seconds before the first retry"),
+    "MIMWATCH_GITHUB_MAX_WAIT": (300.0, 0.0, "seconds a run may wait for GitHub's rate limit"),
+    "MIMWATCH_LOCK_WAIT": (120.0, 0.0, "seconds a run waits for another run on the same state"),
+    "MIMWATCH_REQUEST_TIMEOUT": (30.0, 0.01, "seconds one request to arXiv may take"),
+}
+URLS = ("MIMWATCH_ARXIV_API_URL", "MIMWATCH_ARXIV_FEED_URL", "MIMWATCH_GITHUB_URL")
+PATHS = ("MIMWATCH_HOME", "MIMWATCH_STATE", "MIMWATCH_MODEL_CACHE")
+
+
+def number(name: str) -> float:
+    """The environment's value of `name` (one of NUMBERS), else its default."""
+    default, smallest, what = NUMBERS[name]
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= smallest or value == float("inf"):
+        raise ConfigError(f"environment {name}={raw!r}: must be a number of at least {smallest:g} ({what})")
+    return value
+
+
+def check_environment() -> None:
+    """Check every MIMWATCH_* variable that is set, before anything runs."""
+    from .settings import URL
+
+    for name in NUMBERS:
+        number(name)
+    for name in URLS:
+        if (raw := os.environ.get(name)) is not None and not re.fullmatch(URL, raw):
+            raise ConfigError(f"environment {name}={raw!r}: must be an http(s) URL")
+    for name in PATHS:
+        if (raw := os.environ.get(name)) is not None and not raw.strip():
+            raise ConfigError(f"environment {name} is set but empty: unset it, or give a path")
 
 
 def home_dir() -> Path:
@@ -41,10 +86,10 @@ ARXIV_MIN_DELAY = 3.0  # arXiv's terms of use: no more than one request every th
 
 def request_delay(url: str) -> float:
     """Seconds between API requests: `MIMWATCH_REQUEST_DELAY`, never under 3 s towards arxiv.org."""
-    delay = float(os.environ.get("MIMWATCH_REQUEST_DELAY", ARXIV_MIN_DELAY))
+    delay = number("MIMWATCH_REQUEST_DELAY")
     if "arxiv.org" in (urlparse(url).hostname or ""):
         delay = max(delay, ARXIV_MIN_DELAY)
-    return max(delay, 0.0)
+    return delay
 
 
 def github_delay(url: str) -> float | None:
@@ -53,24 +98,24 @@ def github_delay(url: str) -> float | None:
     host = urlparse(url).hostname or ""
     if host.endswith("github.com") or "MIMWATCH_REQUEST_DELAY" not in os.environ:
         return None
-    return max(float(os.environ["MIMWATCH_REQUEST_DELAY"]), 0.0)
+    return number("MIMWATCH_REQUEST_DELAY")
 
 
-def retry_base(default: float = 3.0) -> float:
+def retry_base() -> float:
     """Seconds before the first retry (doubling after each failure): `MIMWATCH_RETRY_BASE`."""
-    return max(float(os.environ.get("MIMWATCH_RETRY_BASE", default)), 0.0)
+    return number("MIMWATCH_RETRY_BASE")
 
 
-def github_max_wait(default: float = 300.0) -> float:
+def github_max_wait() -> float:
     """Seconds a run may wait for GitHub's rate limit to reset before it stops: `MIMWATCH_GITHUB_MAX_WAIT`."""
-    return max(float(os.environ.get("MIMWATCH_GITHUB_MAX_WAIT", default)), 0.0)
+    return number("MIMWATCH_GITHUB_MAX_WAIT")
 
 
-def lock_wait(default: float = 120.0) -> float:
+def lock_wait() -> float:
     """Seconds a run waits for another run on the same state to finish: `MIMWATCH_LOCK_WAIT`."""
-    return max(float(os.environ.get("MIMWATCH_LOCK_WAIT", default)), 0.0)
+    return number("MIMWATCH_LOCK_WAIT")
 
 
-def request_timeout(default: float = 30.0) -> float:
+def request_timeout() -> float:
     """Seconds one request to arXiv may take in all, answer included: `MIMWATCH_REQUEST_TIMEOUT`."""
-    return max(float(os.environ.get("MIMWATCH_REQUEST_TIMEOUT", default)), 0.01)
+    return number("MIMWATCH_REQUEST_TIMEOUT")

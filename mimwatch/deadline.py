@@ -23,7 +23,7 @@ class DeadlinePassed(MimwatchError):
     """The run's deadline passed (or the run was told to stop): it stopped where it was, recording nothing."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Deadline:
     seconds: float
     clock: Callable[[], float] = time.monotonic
@@ -60,6 +60,7 @@ class Deadline:
 
 
 _current: ContextVar[Deadline | None] = ContextVar("mimwatch_deadline", default=None)
+_active: set[Deadline] = set()  # the deadlines of the runs in progress, in any thread (see stop_all)
 
 
 def current() -> Deadline | None:
@@ -71,19 +72,39 @@ def current() -> Deadline | None:
 def running(deadline: Deadline) -> Iterator[Deadline]:
     """Make `deadline` the current run's for the block."""
     token = _current.set(deadline)
+    _active.add(deadline)
     try:
         yield deadline
     finally:
+        _active.discard(deadline)
         _current.reset(token)
 
 
+def stop_all(why: str) -> int:
+    """Tell every run in progress to stop at its next check (the daemon's second stop signal); how many."""
+    running = list(_active)
+    for deadline in running:
+        deadline.stop(why)
+    return len(running)
+
+
 def wait(seconds: float, doing: str, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Sleep `seconds`, unless the run's deadline comes first: then raise DeadlinePassed at once."""
+    """Sleep `seconds`, unless the run's deadline comes first: then raise DeadlinePassed at once. A real sleep is
+    taken in short slices, so that a run told to stop (`stop_all`) stops within one."""
     deadline = current()
-    if deadline is not None and seconds > deadline.remaining():
+    if deadline is None:
+        sleep(seconds)
+        return
+    if seconds > deadline.remaining():
         deadline.check(doing)
         raise DeadlinePassed(deadline._why(f"{doing} (a wait of {seconds:.0f} s would pass it)"))
-    sleep(seconds)
+    if sleep is not time.sleep:
+        sleep(seconds)
+        return
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        deadline.check(doing)
+        time.sleep(min(left, 0.25))
 
 
 _DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|m|min|h)?\s*$", re.I)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time as time_module
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -28,6 +30,10 @@ class SingleRun:
         self.lock = threading.Lock()
         self.runs = 0
         self.skipped = 0
+
+    @property
+    def running(self) -> bool:
+        return self.lock.locked()
 
     def __call__(self) -> None:
         if not self.lock.acquire(blocking=False):
@@ -72,17 +78,27 @@ class DstSafeCron(BaseTrigger):
 
 
 def check_schedule(cron: str, timezone: str) -> None:
-    """Raise ValueError naming the field when the cron expression or the time zone is not valid."""
+    """Raise ValueError naming the field when the cron expression or the time zone is not valid, or the cron
+    never fires (`0 0 31 2 *`: the 31st of February)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"--timezone: {timezone!r} is not a time zone (e.g. America/New_York, UTC)") from exc
+    if problem := cron_problem(cron, timezone):
+        raise ValueError(f"--cron: {cron!r} {problem}")
+
+
+def cron_problem(cron: str, timezone: str = "UTC") -> str | None:
+    """Why `cron` cannot schedule scans (not five crontab fields, or never fires), or None."""
     try:
-        CronTrigger.from_crontab(cron, timezone=timezone)
+        trigger = CronTrigger.from_crontab(cron, timezone=timezone)
     except ValueError as exc:
-        raise ValueError(f"--cron: {cron!r} is not a crontab schedule of five fields ({exc})") from exc
+        return f"is not a crontab schedule of five fields ({exc})"
+    if trigger.get_next_fire_time(None, datetime.now(trigger.timezone)) is None:
+        return "never fires (no day matches it); the daemon would wait forever"
+    return None
 
 
 def build_scheduler(
@@ -106,15 +122,42 @@ def build_scheduler(
     return scheduler
 
 
-def run_forever(scheduler: BlockingScheduler) -> None:
-    """Start; SIGTERM or SIGINT stop cleanly after the running scan (if any) has finished."""
+def run_forever(scheduler: BlockingScheduler, grace: float = 30.0, poll: float = 0.2) -> int:
+    """Run the schedule until SIGTERM or SIGINT. The first signal stops the schedule and waits for the running
+    scan (if any) to finish; a second stops that scan at its next check of the run's deadline (within a request
+    or a wait: it records nothing, like any failed run). A scan that has not stopped `grace` seconds later
+    (busy retraining) ends with the process: the state is a SQLite file written in one transaction per run,
+    and the run's lock is the system's, so either leaves them consistent. Returns the exit code (0; 1 when a
+    scan was stopped)."""
+    from . import deadline as run_deadline
+
+    signals = []
 
     def stop(signum: int, _frame: object) -> None:
-        log.info("received signal %d: stopping after the current run", signum)
-        scheduler.shutdown(wait=True)
+        signals.append(signum)
+        if len(signals) == 1:
+            log.info("received signal %d: stopping after the current run (again to stop it now)", signum)
+            scheduler.shutdown(wait=False)
+        elif len(signals) == 2:
+            stopped = run_deadline.stop_all(f"signal {signum} (a second stop)")
+            log.warning("received signal %d again: stopping %s", signum, "the current run now" if stopped else "now")
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for job in scheduler.get_jobs():
-        log.info("next run of %s: %s", job.name, job.trigger)
-    scheduler.start()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        runs = [job.func for job in scheduler.get_jobs() if isinstance(job.func, SingleRun)]
+        for job in scheduler.get_jobs():
+            log.info("next run of %s: %s", job.name, job.trigger)
+        scheduler.start()  # returns once the first signal shut the schedule down
+        stopped_at = None
+        while any(run.running for run in runs):
+            if len(signals) >= 2:
+                stopped_at = stopped_at or time_module.monotonic()
+                if time_module.monotonic() - stopped_at > grace:
+                    log.error("the current run did not stop within %.0f s; ending it with the process", grace)
+                    logging.shutdown()
+                    os._exit(1)  # its thread cannot be joined; the state and the lock stay consistent (above)
+            time_module.sleep(poll)
+        return 1 if len(signals) >= 2 else 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

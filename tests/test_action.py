@@ -109,3 +109,13 @@ def test_the_example_workflow_is_in_the_readme_and_runs_after_the_feed_is_rebuil
     steps = flow["jobs"]["scan"]["steps"]
     third_party = [s["uses"] for s in steps if s["uses"].startswith("actions/")]
     assert third_party and all(SHA_PIN.match(u) for u in third_party)
+
+
+@pytest.mark.parametrize("value", ["True", "yes", "1", ""])
+def test_dry_run_accepts_exactly_true_or_false(list_repo, monkeypatch, value):
+    monkeypatch.delenv("MIMWATCH_STATE")
+    gh, workspace, temp, env = list_repo
+    runs = _run(list_repo, **{"dry-run": value})
+    assert runs[-1].returncode == 2
+    assert f"the dry-run input must be true or false, not '{value}'" in runs[-1].stdout
+    assert gh.pulls == [] and gh.log == []  # never a real PR for a value that only looks like "true"

@@ -145,7 +145,7 @@ def test_bad_config_and_usage(tmp_path):
     bad = tmp_path / "mimwatch.toml"
     bad.write_text("[mimwatch]\nthreshhold = 0.5\n", encoding="utf-8")
     result = scan("--config", str(bad), "--list", str(MAY_LIST), "--source", str(DAILY))
-    assert result.exit_code == 1 and "unknown setting 'threshhold'" in result.output
+    assert result.exit_code == 2 and "unknown setting 'threshhold'" in result.output
     assert scan("--source", str(DAILY)).exit_code == 2
     assert scan("--open-pr", "--list", str(MAY_LIST)).exit_code == 2
 
@@ -212,7 +212,7 @@ def test_exclude_phrases_from_settings_and_cli(tmp_path, monkeypatch):
     bad = tmp_path / "bad.toml"
     bad.write_text('[mimwatch]\nexclude = ["ok", ""]\n', encoding="utf-8")
     refused = scan("--config", str(bad), "--list", str(MAY_LIST), "--source", str(DAILY))
-    assert refused.exit_code == 1 and "bad.toml: exclude must be a list of phrases" in refused.output
+    assert refused.exit_code == 2 and "bad.toml: exclude holds '': each must be a non-empty string" in refused.output
 
 
 def test_excluded_papers_are_judged_again_once_the_phrase_is_gone(world, isolated_home):

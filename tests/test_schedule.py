@@ -75,3 +75,66 @@ def test_a_failed_run_does_not_stop_the_daemon():
     guarded()
     guarded()
     assert guarded.runs == 2
+
+
+def test_a_second_stop_signal_stops_the_running_scan_promptly():
+    """The first SIGTERM waits for the running scan; a second stops it at its next check (here a long wait to
+    retry), recording nothing: no traceback, no abandoned run, exit code 1."""
+    import os
+    import signal
+    import time
+    from datetime import UTC
+
+    from mimwatch import deadline as run_deadline
+    from mimwatch.deadline import Deadline, DeadlinePassed
+    from mimwatch.schedule import run_forever
+
+    started, stopped = threading.Event(), []
+
+    def scan_like() -> None:
+        with run_deadline.running(Deadline(3600)):
+            started.set()
+            try:
+                run_deadline.wait(600, "waiting to retry page 1")
+            except DeadlinePassed as exc:
+                stopped.append(str(exc))
+                raise
+
+    scheduler = build_scheduler(scan_like, "* * * * *", "UTC")
+    scheduler.get_job("mimwatch-scan").modify(next_run_time=datetime.now(UTC))
+
+    def two_signals() -> None:
+        started.wait(10)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=two_signals, daemon=True).start()
+    began = time.monotonic()
+    code = run_forever(scheduler, grace=10, poll=0.05)
+    assert code == 1 and time.monotonic() - began < 5
+    assert stopped == ["stopped while waiting to retry page 1: signal 15 (a second stop); nothing was recorded "
+                       "for this run"]  # fmt: skip
+    assert signal.getsignal(signal.SIGTERM) is not None  # the previous handlers are back
+
+
+def test_one_stop_signal_lets_the_running_scan_finish():
+    import os
+    import signal
+    from datetime import UTC
+
+    from mimwatch.schedule import run_forever
+
+    started, finished = threading.Event(), []
+
+    def short_scan() -> None:
+        started.set()
+        import time
+
+        time.sleep(0.3)
+        finished.append(True)
+
+    scheduler = build_scheduler(short_scan, "* * * * *", "UTC")
+    scheduler.get_job("mimwatch-scan").modify(next_run_time=datetime.now(UTC))
+    threading.Thread(target=lambda: (started.wait(10), os.kill(os.getpid(), signal.SIGTERM)), daemon=True).start()
+    assert run_forever(scheduler, poll=0.05) == 0 and finished == [True]
