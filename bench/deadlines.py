@@ -25,8 +25,9 @@ from tests.fakes.slow_server import misbehaving_server  # noqa: E402
 def failed_scan(mode: str, interval: float) -> tuple[float, int, str]:
     with tempfile.TemporaryDirectory() as tmp, misbehaving_server(mode, interval) as base:
         clone = git_clone(Path(tmp))
-        env = {**os.environ, "MIMWATCH_HOME": str(Path(tmp) / "home"), "GIT_AUTHOR_NAME": "b",
-               "GIT_AUTHOR_EMAIL": "b@example.org", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.org"}  # fmt: skip
+        identity = {f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER")
+                    for part, value in (("NAME", "bench"), ("EMAIL", "bench@example.org"))}  # fmt: skip
+        env = {**os.environ, "MIMWATCH_HOME": str(Path(tmp) / "home"), **identity}
         for name in ("MIMWATCH_REQUEST_TIMEOUT", "MIMWATCH_RETRY_BASE", "MIMWATCH_REQUEST_DELAY", "MIMWATCH_STATE"):
             env.pop(name, None)  # the shipped defaults
         command = [sys.executable, "-m", "mimwatch.cli", "scan", "--since", "2024-01-01", "--until", "2024-01-07",
