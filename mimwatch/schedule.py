@@ -10,7 +10,7 @@ import time as time_module
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
@@ -106,9 +106,10 @@ def build_scheduler(
     cron: str = DEFAULT_CRON,
     timezone: str = DEFAULT_TIMEZONE,
     misfire_grace_seconds: int = 3 * 3600,
-) -> BlockingScheduler:
-    """A scheduler with one cron job: coalesced, at most one instance, forgiving a late start."""
-    scheduler = BlockingScheduler(timezone=timezone)
+) -> BackgroundScheduler:
+    """A scheduler with one cron job: coalesced, at most one instance, forgiving a late start. It runs in a
+    thread of its own: the main thread (`run_forever`) waits for signals and stops it."""
+    scheduler = BackgroundScheduler(timezone=timezone)
     scheduler.add_job(
         SingleRun(job),
         DstSafeCron(CronTrigger.from_crontab(cron, timezone=timezone)),
@@ -122,37 +123,43 @@ def build_scheduler(
     return scheduler
 
 
-def run_forever(scheduler: BlockingScheduler, grace: float = 30.0, poll: float = 0.2) -> int:
+def run_forever(scheduler: BackgroundScheduler, grace: float = 30.0, poll: float = 0.2) -> int:
     """Run the schedule until SIGTERM or SIGINT. The first signal stops the schedule and waits for the running
     scan (if any) to finish; a second stops that scan at its next check of the run's deadline (within a request
     or a wait: it records nothing, like any failed run). A scan that has not stopped `grace` seconds later
     (busy retraining) ends with the process: the state is a SQLite file written in one transaction per run,
     and the run's lock is the system's, so either leaves them consistent. Returns the exit code (0; 1 when a
-    scan was stopped)."""
+    scan was stopped).
+
+    The signal handler only notes the signal (and tells running scans to stop): it may interrupt the main
+    thread anywhere, even inside the scheduler holding a lock, so the main thread does the stopping.
+    """
     from . import deadline as run_deadline
 
-    signals = []
+    signals: list[int] = []
 
-    def stop(signum: int, _frame: object) -> None:
+    def note(signum: int, _frame: object) -> None:
         signals.append(signum)
-        if len(signals) == 1:
-            log.info("received signal %d: stopping after the current run (again to stop it now)", signum)
-            scheduler.shutdown(wait=False)
-        elif len(signals) == 2:
-            stopped = run_deadline.stop_all(f"signal {signum} (a second stop)")
-            log.warning("received signal %d again: stopping %s", signum, "the current run now" if stopped else "now")
+        if len(signals) == 2:
+            run_deadline.stop_all(f"signal {signum} (a second stop)")
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         runs = [job.func for job in scheduler.get_jobs() if isinstance(job.func, SingleRun)]
         for job in scheduler.get_jobs():
             log.info("next run of %s: %s", job.name, job.trigger)
-        scheduler.start()  # returns once the first signal shut the schedule down
+        scheduler.start()
+        while not signals:
+            time_module.sleep(poll)
+        log.info("received signal %d: stopping after the current run (again to stop it now)", signals[0])
+        scheduler.shutdown(wait=False)
         stopped_at = None
         while any(run.running for run in runs):
             if len(signals) >= 2:
-                stopped_at = stopped_at or time_module.monotonic()
-                if time_module.monotonic() - stopped_at > grace:
+                if stopped_at is None:
+                    stopped_at = time_module.monotonic()
+                    log.warning("received signal %d again: stopping the current run now", signals[1])
+                elif time_module.monotonic() - stopped_at > grace:
                     log.error("the current run did not stop within %.0f s; ending it with the process", grace)
                     logging.shutdown()
                     os._exit(1)  # its thread cannot be joined; the state and the lock stay consistent (above)
