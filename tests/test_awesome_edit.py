@@ -7,7 +7,7 @@ import difflib
 import pytest
 
 from mimwatch.awesome import Entry, parse, render
-from mimwatch.awesome.edit import add_entries, add_section, render_entry, update_entry
+from mimwatch.awesome.edit import add_entries, add_section, move_entry, remove_entry, render_entry, update_entry
 from mimwatch.errors import ListEditError
 
 NEW = Entry(
@@ -196,3 +196,25 @@ def test_edit_errors_are_clear(dec_text):
         add_section(doc, "Object Detection", parent="MIM for Downstream Tasks")
     with pytest.raises(ListEditError, match="needs a venue"):
         render_entry(Entry(title="T", authors=("A",), paper_url="https://arxiv.org/abs/2401.00003"), doc)
+
+
+def test_remove_an_entry_and_one_blank_line_beside_it(dec_text, may_text):
+    doc = parse(dec_text)
+    entry = doc.find(arxiv_id="2303.08481")  # SeqCo-DETR, between two entries, blank lines on both sides
+    edited = remove_entry(doc, entry)
+    gone = diff(dec_text, render(edited))
+    assert gone.count("\n-") == entry.end_line - entry.line + 2 and "\n+" not in gone  # its lines and one blank
+    assert edited.find(arxiv_id="2303.08481") is None and len(edited.entries) == len(doc.entries) - 1
+    inline = parse(may_text)
+    (only,) = inline.entries_in("Face Recognition")  # the section's one entry: it and the blank line after it
+    assert diff(may_text, render(remove_entry(inline, only))).count("\n-") == only.end_line - only.line + 2
+
+
+def test_move_an_entry_keeps_its_fields_as_they_stand(dec_text):
+    doc = parse(dec_text)
+    entry = doc.find(arxiv_id="2303.08481")
+    moved = move_entry(doc, entry, "Face Recognition")
+    found = moved.find(arxiv_id="2303.08481")
+    assert found.section == "Face Recognition" and found.fields == entry.fields
+    with pytest.raises(ListEditError, match="no section 'Nowhere'"):
+        move_entry(doc, entry, "Nowhere")

@@ -8,6 +8,7 @@ the entries beside it (a paragraph-wrapped item among plain ones would mean the 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from cmarkgfm.cmark import Options
 from lxml import html as lhtml
 
 from mimwatch.awesome import AwesomeList, Entry, parse, render
-from mimwatch.awesome.edit import add_entries, add_section, update_entry
+from mimwatch.awesome.edit import add_entries, add_section, move_entry, remove_entry, update_entry
 from mimwatch.errors import ListEditError
 
 DATA = Path(__file__).parent / "data"
@@ -66,13 +67,33 @@ def before(name: str) -> tuple[AwesomeList, dict[str, list[str]]]:
     return doc, {url: as_html(els) for url, els in entry_elements(github_html(render(doc))).items()}
 
 
-def assert_untouched_entries_render_alike(name: str, edited: AwesomeList, touched: set[str] = frozenset()) -> dict:
+def assert_untouched_entries_render_alike(
+    name: str, edited: AwesomeList, touched: set[str] = frozenset(), loosened: set[str] = frozenset()
+) -> dict:
+    """Every untouched entry renders as before. `loosened`: entries of the list an entry was taken out of; they may
+    lose their paragraph wrapping (a CommonMark list is loose only while two of its items stand apart: take out
+    the one that stood apart, or leave a single item, and it is tight), nothing else."""
     doc, old = before(name)
     new = entry_elements(github_html(render(edited)))
-    changed = [e.title for e in doc.entries
-               if e.paper_url and e.paper_url not in touched and as_html(new.get(e.paper_url, [])) != old[e.paper_url]]  # fmt: skip
+    changed = []
+    for e in doc.entries:
+        if not e.paper_url or e.paper_url in touched:
+            continue
+        now, then = as_html(new.get(e.paper_url, [])), old[e.paper_url]
+        if now != then and not (e.paper_url in loosened and list(map(unwrapped, now)) == list(map(unwrapped, then))):
+            changed.append(e.title)
     assert changed == [], f"{name}: {len(changed)} untouched entries render differently, e.g. {changed[:3]}"
     return new
+
+
+def unwrapped(html: str) -> str:
+    """A list item's HTML without the paragraph a loose list wraps its text in."""
+    return re.sub(r"<li>\s*<p>(.*?)</p>", r"<li>\1", html, count=1, flags=re.S).replace("\n", "")
+
+
+def list_mates(doc: AwesomeList, entry: Entry) -> set[str]:
+    """The paper links of the entries in the same section as `entry` (its list)."""
+    return {e.paper_url for e in doc.entries if e.section == entry.section and e.paper_url}
 
 
 def year_headings(doc: AwesomeList, section: str) -> set[int]:
@@ -139,3 +160,31 @@ def test_adding_a_section_changes_no_entrys_rendering(name):
             h.text_content().strip() == title
             for h in github_html(render(filled)).iter("h1", "h2", "h3", "h4", "h5", "h6")
         )
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_taking_an_entry_out_changes_no_other_entrys_rendering(name):
+    doc, _ = before(name)
+    for entry in doc.entries[::3]:
+        if not entry.paper_url or sum(e.paper_url == entry.paper_url for e in doc.entries) > 1:
+            continue  # the lists' own duplicates: the other copy stays
+        edited = remove_entry(doc, entry)
+        assert len(edited.entries) == len(doc.entries) - 1 and edited.find(arxiv_id=entry.arxiv_id) is None
+        assert_untouched_entries_render_alike(name, edited, {entry.paper_url}, list_mates(doc, entry))
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_moving_an_entry_changes_only_that_entrys_rendering(name):
+    doc, _ = before(name)
+    sections = [s for s in doc.sections if doc.entries_in(s)]
+    for i, entry in enumerate(doc.entries[1::7]):
+        if not entry.paper_url or sum(e.paper_url == entry.paper_url for e in doc.entries) > 1:
+            continue
+        target = next(s for s in sections[i % len(sections) :] + sections if s != entry.section)
+        edited = move_entry(doc, entry, target)
+        moved = next(e for e in edited.entries if e.paper_url == entry.paper_url)
+        assert moved.section == target and moved.title == entry.title
+        rendered = assert_untouched_entries_render_alike(name, edited, {entry.paper_url}, list_mates(doc, entry))
+        (element,) = rendered[entry.paper_url]
+        siblings = {structure(s) for s in element.getparent() if s is not element and s.tag == element.tag}
+        assert not siblings or structure(element) in siblings, f"{name}: {entry.title} renders unlike its new list"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..errors import ListEditError
 from .dialects import Dialect, dialect
@@ -70,6 +71,32 @@ def update_entry(
         body = style.set_code(doc, current, body, code_url)
     new_text = "".join(lines[: current.line - 1] + body + lines[current.end_line :])
     return parse(new_text, doc.path)
+
+
+def remove_entry(doc: AwesomeList, entry: Entry) -> AwesomeList:
+    """Take an entry out of the list: its lines, and one of the blank lines that stood on either side of it (so
+    entries that stood apart stay apart by one blank line); every other byte stays."""
+    current = _locate(doc, entry)
+    lines = split_lines(render(doc))
+    start, end = current.line - 1, current.end_line  # the entry is lines[start:end]
+    blank_before = start > 0 and not content(lines[start - 1]).strip()
+    if blank_before and end < len(lines) and not content(lines[end]).strip():
+        end += 1  # blank on both sides: keep one
+    elif blank_before and end >= len(lines):
+        start -= 1  # the list's last lines: no blank line left dangling at its end
+    rest = lines[:start] + lines[end:]
+    if rest and rest[-1].endswith("\n") and not lines[-1].endswith("\n") and end >= len(lines):
+        rest[-1] = rest[-1].rstrip("\r\n")  # the file had no final newline: it still has none
+    return parse("".join(rest), doc.path)
+
+
+def move_entry(doc: AwesomeList, entry: Entry, section: str) -> AwesomeList:
+    """Move an entry to another section: out of its place, in where that section puts new entries, written in
+    the list's dialect from its fields as they stand (a maintainer's fix of its title stays)."""
+    _require_heading(doc, section)
+    current = _locate(doc, entry)
+    moved = replace(current, section=section, raw="", line=0, end_line=0)
+    return add_entries(remove_entry(doc, current), section, [moved])
 
 
 def add_section(doc: AwesomeList, title: str, parent: str | None = None) -> AwesomeList:

@@ -39,6 +39,9 @@ class FakeGitHub:
     seen_auth: set[str] = field(default_factory=set)
     ref_moves: list[tuple[str, str | None, str, bool]] = field(default_factory=list)  # branch, old, new, forced
     closed_by_github: list[int] = field(default_factory=list)  # PRs GitHub closed: head without commits over base
+    users: dict[str, str] = field(default_factory=dict)  # token -> login (any other token: the bot)
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin, maintain, write, triage, read
+    bot_login: str = "github-actions[bot]"
 
     def __post_init__(self) -> None:
         self.repo_path = f"/repos/{self.owner}/{self.name}"
@@ -78,6 +81,24 @@ class FakeGitHub:
 
     def close(self, number: int) -> None:
         self._pull(number).update(state="closed", merged=False)
+
+    def edit_body(self, number: int, body: str, user: str) -> None:
+        """`user` edits the PR's description (ticks a box): GitHub notes them as its last editor."""
+        self._pull(number).update(body=body, editor=user)
+
+    def tick(self, number: int, line_part: str, user: str) -> None:
+        """`user` ticks the unticked box on the line of the PR body that contains `line_part`."""
+        body = self._pull(number)["body"]
+        lines = body.split("\n")
+        (i,) = [i for i, line in enumerate(lines) if line_part in line and "- [ ]" in line]
+        lines[i] = lines[i].replace("- [ ]", "- [x]", 1)
+        self.edit_body(number, "\n".join(lines), user)
+
+    def edited_event(self, number: int, user: str) -> dict:
+        """The payload of the `pull_request` event GitHub sends when `user` edited the PR (GITHUB_EVENT_PATH)."""
+        pr = self._pull_json(self._pull(number))
+        return {"action": "edited", "number": number, "pull_request": pr, "sender": {"login": user, "type": "User"},
+                "repository": {"full_name": f"{self.owner}/{self.name}"}}  # fmt: skip
 
     def history(self, sha: str) -> list[str]:
         """Every commit reachable from `sha` (itself included), newest first by discovery."""
@@ -141,6 +162,8 @@ class FakeGitHub:
                 del self.faults[i]
                 return self._json(body, status, headers)
         payload = json.loads(request.get_data() or b"null")
+        token = request.headers.get("Authorization", "").split(" ")[-1]
+        self.caller = self.users.get(token, self.bot_login)
         response = self._answer(request, method, path, payload)
         moved_a_branch = "/git/refs" in path or (method == "PUT" and "/contents/" in path)
         if method in ("PUT", "PATCH", "POST") and response.status_code < 300 and moved_a_branch:
@@ -153,6 +176,15 @@ class FakeGitHub:
         rp = self.repo_path
         if method == "GET" and path == rp:
             return self._json(self._repo())
+        if method == "POST" and path in ("/graphql", "/api/graphql"):
+            return self._graphql(payload)
+        if method == "GET" and (m := re.fullmatch(rp + r"/collaborators/([^/]+)/permission", path)):
+            login = m.group(1)
+            level = "admin" if login == self.bot_login else self.permissions.get(login, "none")
+            # GitHub's `permission` folds maintain into write and triage into read; role_name is exact.
+            folded = {"maintain": "write", "triage": "read"}.get(level, level)
+            return self._json({"permission": folded, "role_name": level,
+                               "user": {"login": login, "type": "User"}})  # fmt: skip
         if method == "GET" and (m := re.fullmatch(rp + r"/branches/(.+)", path)):
             sha = self.branches.get(m.group(1))
             if sha is None:
@@ -266,6 +298,8 @@ class FakeGitHub:
                     {"message": "state cannot be changed. The branch has no history in common or no new commits"}]},
                     422)  # fmt: skip
             pr.update({k: v for k, v in payload.items() if k in ("title", "body", "state")})
+            if "body" in payload:
+                pr["editor"] = self.caller
             return self._json(self._pull_json(pr))
         if method == "POST" and (m := re.fullmatch(rp + r"/issues/(\d+)/labels", path)):
             pr = self._pull(int(m.group(1)))
@@ -292,6 +326,20 @@ class FakeGitHub:
             "commits": [self._commit_json(c) for c in reversed(ahead)], "files": [],
         })  # fmt: skip
 
+    def _graphql(self, payload: dict) -> Response:
+        """The one query mimwatch asks: who last edited a pull request's description."""
+        query, variables = payload.get("query", ""), payload.get("variables", {})
+        if "pullRequest" not in query or "editor" not in query:
+            return self._json({"errors": [{"message": f"fake GitHub cannot answer {query!r}"}]}, 200)
+        pr = next((p for p in self.pulls if p["number"] == variables.get("number")), None)
+        if pr is None:
+            return self._json({"data": {"repository": {"pullRequest": None}},
+                               "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a PullRequest"}]})  # fmt: skip
+        editor = pr.get("editor")
+        return self._json({"data": {"repository": {"pullRequest": {
+            "editor": {"login": editor} if editor else None, "lastEditedAt": "2024-03-06T10:00:00Z" if editor else None,
+        }}}})  # fmt: skip
+
     def _repo(self) -> dict:
         return {"id": 1, "name": self.name, "full_name": f"{self.owner}/{self.name}",
                 "owner": {"login": self.owner}, "default_branch": self.default_branch,
@@ -300,7 +348,9 @@ class FakeGitHub:
 
     def _pull_json(self, pr: dict) -> dict:
         ref = pr["head"]["ref"]
-        return {**pr, "head": {**pr["head"], "sha": self.branches.get(ref, "")}}
+        shown = {k: v for k, v in pr.items() if k != "editor"}  # REST does not say who edited the body
+        return {**shown, "head": {**pr["head"], "sha": self.branches.get(ref, "")},
+                "user": {"login": self.bot_login, "type": "Bot"}}  # fmt: skip
 
     def _commit_json(self, sha: str) -> dict:
         url = f"{self.base}{self.repo_path}/commits/{sha}"
