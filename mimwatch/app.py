@@ -25,6 +25,7 @@ from . import deadline as run_deadline
 from .awesome import AwesomeList, load, parse, render
 from .awesome.document import find_paper
 from .awesome.lint import refuse_half_written
+from .awesome.model import Entry
 from .checkout import checkout_root, clone_root, in_repo_path, inside
 from .classify.card import write_model_card
 from .classify.data import load_corpus
@@ -241,6 +242,31 @@ def refresh(
                         dialect=settings.dialect, list_path=target.in_repo)  # fmt: skip
 
 
+def review(
+    settings: Settings,
+    target: Target,
+    endpoints: Endpoints = Endpoints(),
+    out: TextIO | None = None,
+    today: date | None = None,
+    event: dict | None = None,
+    deadline: float | None = None,
+) -> ScanSummary:
+    """Carry out the boxes ticked in the bot's open PR (moves, papers taken out or added), on its branch and in
+    its body, and learn what they say; fetches no papers. `event`: the `pull_request` event that started the run
+    (GitHub Actions): its sender is who edited the PR's description."""
+    editors = {}
+    if event and event.get("action") == "edited" and (pr := event.get("pull_request")):
+        editors[int(pr["number"])] = str((event.get("sender") or {}).get("login") or "")
+    with run_within(settings, deadline), open_workspace(settings, target, endpoints, out or sys.stdout,
+                                                        editors) as work:  # fmt: skip
+        api = arxiv_api(endpoints.api_url, attempts=2)
+        model = list_model(settings, endpoints, work.doc, work.state, api.fetch_ids)
+        result = FeedResult(papers=(), updates=(), announced=True, date=None, origin="the bot's pull request")
+        return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
+                        day=today or datetime.now(UTC).date(), source="review", record=target.mode != "dry-run",
+                        fetch_ids=api.fetch_ids, dialect=settings.dialect, list_path=target.in_repo)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Followed:
     """What `train` without a pool did: the list's changes the model learned, and where it went."""
@@ -327,7 +353,17 @@ def list_model(
         return stream_examples(state.stream_negatives())
 
     sample = load_sample(Path(endpoints.model_dir or settings.model_dir or default_model_dir()))
-    return model_for_list(base, doc, config.model_cache_dir(), sample, negatives, abstracts)
+    return model_for_list(base, doc, config.model_cache_dir(), sample, negatives, abstracts, labelled_entries(state))
+
+
+def labelled_entries(state: State) -> list[Entry]:
+    """The papers maintainers placed in a section by ticking a box in the bot's PR, as entries of that section:
+    the model trains on them beside the list's own (rejections are among the state's negatives already)."""
+    out = []
+    for record, section in state.labelled_papers():
+        paper = Paper.from_record(record)
+        out.append(Entry(title=paper.title, authors=paper.authors, paper_url=paper.url, section=section))
+    return out
 
 
 def run_within(settings: Settings, seconds: float | None) -> AbstractContextManager[Deadline]:
@@ -336,23 +372,28 @@ def run_within(settings: Settings, seconds: float | None) -> AbstractContextMana
 
 
 @contextmanager
-def open_workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Iterator[Workspace]:
+def open_workspace(
+    settings: Settings, target: Target, endpoints: Endpoints, out: TextIO, body_editors: dict[int, str] | None = None
+) -> Iterator[Workspace]:
     """Hold the state for this run (a run that writes: one at a time per state), read and parse the list
     (refusing a half-written one before anything is fetched), open the state, learn from the bot's reviewed
-    PRs, and build the publisher."""
+    PRs, and build the publisher (`body_editors`: who edited a PR's description, when the run knows)."""
     dry_run = target.mode == "dry-run"
     with nullcontext() if dry_run else run_lock(endpoints.state_path or config.state_path(), config.lock_wait()):
-        yield _workspace(settings, target, endpoints, out)
+        yield _workspace(settings, target, endpoints, out, body_editors)
 
 
-def _workspace(settings: Settings, target: Target, endpoints: Endpoints, out: TextIO) -> Workspace:
+def _workspace(
+    settings: Settings, target: Target, endpoints: Endpoints, out: TextIO, body_editors: dict[int, str] | None = None
+) -> Workspace:
     state = open_state(endpoints.state_path, dry_run=target.mode == "dry-run", window=settings.stream_window)
     github = None
     if target.reads_github:
         url = endpoints.github_url or settings.github_url
         delay = config.github_delay(url)
         github = GitHubPublisher(target.repo or "", endpoints.token, target.in_repo, url, tuple(settings.labels),
-                                 settings.branch_prefix, delay, delay, config.github_max_wait())  # fmt: skip
+                                 settings.branch_prefix, delay, delay, config.github_max_wait(),
+                                 body_editors)  # fmt: skip
     if target.git_repo:
         clone = LocalGitPublisher(target.git_repo, target.in_repo, settings.branch_prefix, settings.git_identity)
         clone.refuse_checked_out_bot_branches()  # before anything is fetched or trained

@@ -651,6 +651,47 @@ def refresh(list_path, repo, mode, git_repo, config_path, state_path, token, git
 
 
 @main.command()
+@_target_options
+@click.option(
+    "--event",
+    "event_path",
+    type=EXISTING_FILE,
+    envvar="GITHUB_EVENT_PATH",
+    help="The GitHub event that started the run (env GITHUB_EVENT_PATH): who edited the PR, for an `edited` event.",
+)
+@_run_options
+def review(list_path, repo, mode, git_repo, event_path, config_path, model_dir, state_path, token, github_url,
+           api_url):  # fmt: skip
+    """Carry out the boxes maintainers ticked in the bot's open PR: move a paper to another section, take one
+    out, add a paper to triage or one under the threshold; then re-render the PR with the ticks under "Done".
+
+    Only ticks by people with write access count. Every tick is a label mimwatch learns from (a section, a
+    positive, a rejection: never proposed again). `mimwatch scan` applies ticks first too; the Action runs
+    this on the PR's `edited` event, so a tick takes effect within a minute.
+
+    Example:
+
+        GITHUB_TOKEN=… mimwatch review --repo OWNER/NAME --open-pr
+    """
+    from . import app
+
+    settings = load_settings(config_path)
+    target = app.Target.resolve(settings, list_path, repo, mode, git_repo)
+    if not target.reads_github:
+        raise click.UsageError("review needs the bot's PR: give --repo OWNER/NAME (with --open-pr, or --dry-run)")
+    event = None
+    if event_path is not None:
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise click.ClickException(f"{event_path}: not a GitHub event payload ({exc})") from exc
+    endpoints = app.Endpoints(api_url=api_url, github_url=github_url, token=token or "", state_path=state_path,
+                              model_dir=model_dir)  # fmt: skip
+    summary = app.review(settings, target, endpoints, out=sys.stdout, event=event)
+    _emit_summary("mimwatch review", summary.table())
+
+
+@main.command()
 @click.option("--cron", help="When to scan, as crontab fields [settings `schedule`: 30 0 * * mon,tue,wed,thu,fri].")
 @click.option("--timezone", help="Time zone of --cron [America/New_York].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file.")

@@ -33,9 +33,10 @@ from .enrich import Enrichment, enrich
 from .errors import MimwatchError, PublishError
 from .papers import Paper, is_arxiv_key
 from .publish import Publisher
-from .publish.proposal import Candidate, OpenPull, Proposal, Update
+from .publish.proposal import Candidate, OpenPull, Proposal, Steer, Update
+from .review import last_per_paper
 from .sources.feed import FeedResult
-from .state import History, PaperDecision, PublishedPull, State
+from .state import History, Label, PaperDecision, PublishedPull, State
 from .venues import is_preprint_venue
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class ScanSummary:
     updates: int = 0
     triage: int = 0
     carried: int = 0  # papers of the open bot PR kept in its rebuilt proposal
+    steered: int = 0  # ticks of the maintainers carried out
     deferred: int = 0  # relevant papers over --max-candidates, left to the next run
     skipped: Counter = field(default_factory=Counter)
     published: str = ""  # PR URL, local branch, or "dry run"
@@ -62,6 +64,7 @@ class ScanSummary:
         return {
             "fetched": self.fetched, "new": self.new, "relevant": self.relevant, "proposed": self.proposed,
             "updates": self.updates, "triage": self.triage, "carried": self.carried, "deferred": self.deferred,
+            "steered": self.steered,
             "skipped": dict(self.skipped),
         }  # fmt: skip
 
@@ -71,6 +74,8 @@ class ScanSummary:
                 ("needs triage", self.triage)]  # fmt: skip
         if self.carried:
             rows.append(("kept from the open PR", self.carried))
+        if self.steered:
+            rows.append(("ticks carried out", self.steered))
         if self.deferred:
             rows.append(("deferred (over --max-candidates)", self.deferred))
         rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
@@ -137,8 +142,30 @@ class Ranking:
     chosen: list[Scored] = field(default_factory=list)  # relevant and writable, best first, within the limit
     relevant: int = 0  # over the threshold (before holding back and deferring)
     deferred: list[Scored] = field(default_factory=list)  # relevant, over --max-candidates: the next run's
+    considered: list[Scored] = field(default_factory=list)  # the closest under the threshold (the PR offers them)
     decisions: list[PaperDecision] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+
+
+CONSIDERED = 5  # papers under the threshold a run offers to add ("Also considered"); at most twice that in a PR
+CONSIDERED_FLOOR = 0.25  # ... only those scoring at least this share of the threshold
+
+
+@dataclass
+class Steering:
+    """What the ticked boxes of the bot's open PR ask (`steer`): moves, removals and additions, and for the
+    state, the labels they give and the papers they reject."""
+
+    moves: dict[str, str] = field(default_factory=dict)  # key -> section, of papers in the diff
+    removals: set[str] = field(default_factory=set)  # papers taken out (rejected)
+    adds: dict[str, str] = field(default_factory=dict)  # key -> section, of papers to triage or considered
+    steered: list[Steer] = field(default_factory=list)  # one line each for the Done part
+    labels: list[Label] = field(default_factory=list)
+    removed: list[Paper] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.steered)
 
 
 @dataclass
@@ -157,6 +184,8 @@ class Carried:
     candidates: list[Candidate] = field(default_factory=list)
     triage: list[Candidate] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
+    considered: list[Candidate] = field(default_factory=list)
+    in_diff: frozenset[str] = frozenset()  # keys of what the PR's diff holds already (candidates, updates)
 
     @property
     def count(self) -> int:
@@ -202,6 +231,7 @@ def scan(
     summary = ScanSummary(announced=result.announced, window=_window(since, until, result))
     summary.fetched = len(result.papers) + len(result.updates)
     open_pull = publisher.open_pull()
+    steering = steer(open_pull, view, state)
     # Relevant papers an earlier run had no room for (over --max-candidates) join today's.
     deferred = {(p := Paper.from_record(r)).key: p for r in state.deferred_papers()}
     arrived = [*deferred.values(), *(p for p in result.papers if p.key not in deferred)]
@@ -209,8 +239,8 @@ def scan(
 
     arrivals = sort_arrivals(arrived, view, open_pull, history, exclusion_patterns(exclude))
     ranking = rank(arrivals.fresh, model, view, threshold, max_candidates, fetch_ids)
-    if record:  # deferred papers are judged again from the state's cache
-        state.cache_abstracts(s.paper.to_record() for s in ranking.deferred)
+    if record:  # deferred papers are judged again from the state's cache; considered ones may be added
+        state.cache_abstracts(s.paper.to_record() for s in [*ranking.deferred, *ranking.considered])
     placement = place(ranking.chosen, view)
     updates = find_updates([*result.updates, *arrivals.listed], view, open_pull.all, history)
 
@@ -221,18 +251,28 @@ def scan(
     decisions += [_decision(u.paper, None, u.entry.section, "update-proposed", u.venue_tag) for u in updates]
 
     pull = None
-    if placement.candidates or placement.triage or updates:
+    considered = [_candidate(s.paper, s.score, s.score.first_section, view) for s in ranking.considered]
+    summary.steered = len([s for s in steering.steered if s.verb in ("move", "add", "out")])
+    news = placement.candidates or placement.triage or updates or steering.any
+    if news or (considered and open_pull.number is not None):
         if record:  # before publishing: a run that dies after it can still rebuild the PR from the state
             state.cache_abstracts(x.paper.to_record() for x in [*placement.candidates, *placement.triage, *updates])
-        carried = carry(open_pull, view, model, state, history, fetch_ids, record)
+        carried = carry(open_pull, view, model, state, history, fetch_ids, record, steering)
         summary.carried = carried.count
+        by_relevance = lambda c: -c.relevance  # noqa: E731 - one ordering, three lists
         proposal = Proposal(
             day=day,
             list_path=list_path,
-            candidates=tuple(sorted([*carried.candidates, *placement.candidates], key=lambda c: -c.relevance)),
+            candidates=tuple(sorted([*carried.candidates, *placement.candidates], key=by_relevance)),
             updates=(*carried.updates, *updates),
-            triage=tuple(sorted([*carried.triage, *placement.triage], key=lambda c: -c.relevance)),
-            carried=carried.keys,
+            triage=tuple(sorted([*carried.triage, *placement.triage], key=by_relevance)),
+            carried=carried.in_diff,
+            considered=tuple(sorted([*carried.considered, *considered], key=by_relevance)[: 2 * CONSIDERED]),
+            moves=tuple(sorted(steering.moves.items())),
+            removals=frozenset(steering.removals),
+            removed=tuple(steering.removed),
+            steered=tuple(steering.steered),
+            done=open_pull.done,
         )
         published = publisher.publish(proposal)
         summary.published = published.where
@@ -242,8 +282,10 @@ def scan(
         summary.proposed = sum(c.paper.key in published.held for c in placement.candidates)
         summary.triage = sum(c.paper.key in published.held for c in placement.triage)
         decisions = [d for d in (_unless_held(d, published.held) for d in decisions) if d is not None]
+        decisions += steered_decisions(steering, carried, published.held)
     if record:
-        record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source, pull)
+        record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source, pull,
+                   steering.labels, {k: "rejected" for k in steering.removals})  # fmt: skip
     return summary
 
 
@@ -287,12 +329,16 @@ def rank(
     out = Ranking()
     scores = model.score([_record(p) for p in fresh])
     cut = model.threshold if threshold is None else threshold
-    relevant = []
+    relevant, close = [], []
     for paper, score in zip(fresh, scores, strict=True):
         if score.relevance >= cut:
             relevant.append(Scored(paper, score))
         else:
             out.decisions.append(_decision(paper, score.relevance, None, "irrelevant"))
+            if score.relevance >= CONSIDERED_FLOOR * cut and paper.authors:
+                close.append(Scored(paper, score))
+    close.sort(key=lambda s: -s.score.relevance)
+    out.considered = [s for s in close if _unwritable(s, view) is None][:CONSIDERED]
     relevant.sort(key=lambda s: -s.score.relevance)
     out.relevant = len(relevant)
     # Whatever the bot writes must pass its own lint: complete what can be fetched, hold back the rest.
@@ -370,17 +416,20 @@ def carry(
     history: History,
     fetch_ids: FetchIds | None,
     record: bool,
+    steering: Steering | None = None,
 ) -> Carried:
-    """The open bot PR's candidates, triage papers and updates, rebuilt from the state's paper cache.
+    """The open bot PR's candidates, triage papers, considered papers and updates, rebuilt from the state's
+    paper cache, as its ticked boxes left them (moved, taken out, added: `steering`).
 
     Papers the list has meanwhile taken in are left out. Papers the cache lacks are fetched by id (and
     cached, unless `record` is off: a dry run); when that cannot be done, a real run fails (the PR stays
     as it is) rather than drop them from the PR, and a dry run warns.
     """
-    wanted = sorted(open_pull.all)
-    if not wanted:
+    steering = steering or Steering()
+    wanted = sorted(open_pull.all - steering.removals)
+    if not wanted and not open_pull.considered:
         return Carried()
-    cached = state.cached_abstracts(wanted)
+    cached = state.cached_abstracts([*wanted, *open_pull.considered])
     papers = {i: Paper.from_record(r) for i, r in cached.items() if "authors" in r}  # full records only
     missing = [i for i in wanted if i not in papers and is_arxiv_key(i)]  # arXiv can be asked for these only
     if missing and fetch_ids is not None:
@@ -395,17 +444,79 @@ def carry(
         log.warning("%s (dry run: shown without them)", message)
 
     out = Carried()
-    new = [p for i in sorted(open_pull.ids | open_pull.triage) if (p := papers.get(i)) is not None
-           and view.listed(p) is None]  # fmt: skip
+    keep = (open_pull.ids | open_pull.triage | set(steering.adds)) - steering.removals
+    new = [p for i in sorted(keep) if (p := papers.get(i)) is not None and view.listed(p) is None]
     scores = model.score([_record(p) for p in new])
-    proposed = state.proposed_sections(p.key for p in new)
+    proposed = state.proposed_sections(p.key for p in new) | steering.moves | steering.adds
     for paper, score in zip(new, scores, strict=True):
-        # Where the PR put it (the state remembers), else the model's first choice: it was in the diff already.
-        section = proposed.get(paper.key, score.first_section) if paper.key in open_pull.ids else NEEDS_TRIAGE
+        # Where the PR put it (the state remembers; a tick moved or added it), else the model's first choice.
+        in_diff = paper.key in open_pull.ids or paper.key in steering.adds
+        section = proposed.get(paper.key, score.first_section) if in_diff else NEEDS_TRIAGE
         candidate = _candidate(paper, score, section, view)
         (out.triage if candidate.section == NEEDS_TRIAGE else out.candidates).append(candidate)
+    still = [p for i in sorted(open_pull.considered - steering.removals - set(steering.adds))
+             if (p := papers.get(i)) is not None and view.listed(p) is None]  # fmt: skip
+    still_scores = model.score([_record(p) for p in still])
+    out.considered = [_candidate(p, s, s.first_section, view) for p, s in zip(still, still_scores, strict=True)]
     listed = [papers[i] for i in sorted(open_pull.updates) if i in papers]
     out.updates = find_updates(listed, view, history=History({}, history.outcomes), new_only=False)
+    out.in_diff = frozenset(c.paper.key for c in out.candidates if c.paper.key in open_pull.ids) | {
+        u.paper.key for u in out.updates}
+    return out
+
+
+def steer(open_pull: OpenPull, view: ListView, state: State) -> Steering:
+    """What the boxes ticked in the bot's open PR ask, checked against the list and the PR: a move of a proposed
+    paper to one of the list's sections, a paper taken out, a paper to triage or considered added to a section.
+    A tick that cannot be done (the paper is gone from the PR, the section from the list) is told in Done,
+    never tried again (the body is rendered anew, its box gone)."""
+    out = Steering()
+    who = open_pull.editor or "someone"
+    if open_pull.ignored:
+        out.steered.append(Steer("ignored", "", "", who, note=f"{open_pull.ignored} box(es)"))
+    ticks, repeated = last_per_paper(list(open_pull.ticks))
+    records = state.cached_abstracts([t.key for t in ticks])
+    for tick in ticks:
+        record = records.get(tick.key)
+        title = bounded(record["title"], 120) if record and record.get("title") else tick.key
+        note = f"{len(repeated[tick.key])} boxes ticked for it: the last one counts" if tick.key in repeated else ""
+        offered = open_pull.ids | open_pull.triage | open_pull.considered
+        failed = None
+        if tick.key not in offered:
+            failed = f"{{title}} is no longer in this PR: nothing to {tick.verb}"
+        elif tick.verb in ("move", "add") and tick.section not in view.doc.sections:
+            failed = f"could not {tick.verb} {{title}}: the list has no section {{section}}"
+        elif tick.verb in ("move", "add") and record is None:
+            failed = f"could not {tick.verb} {{title}}: mimwatch no longer has its record"
+        elif tick.verb == "move" and tick.key not in open_pull.ids:
+            failed = "could not move {title}: it is not in the diff"
+        if failed:
+            out.steered.append(Steer("failed", tick.key, title, who, tick.section, failed))
+        else:
+            section, verb = (tick.section if tick.verb != "out" else None), tick.verb
+            out.steered.append(Steer(verb, tick.key, title, who, section, note))
+            out.labels.append(Label(tick.key, section, {"move": "section", "add": "positive", "out": "rejected"}[verb],
+                                    who, open_pull.number))  # fmt: skip
+            if verb == "move":
+                out.moves[tick.key] = tick.section or ""
+            elif verb == "add":
+                out.adds[tick.key] = tick.section or ""
+            else:
+                out.removals.add(tick.key)
+                if record is not None:
+                    out.removed.append(Paper.from_record(record))
+    return out
+
+
+def steered_decisions(steering: Steering, carried: Carried, held: frozenset[str]) -> list[PaperDecision]:
+    """The state's decisions for what ticks did: a moved or added paper is proposed in its new section (when the
+    branch holds it there), a paper taken out is rejected (its outcome is recorded beside)."""
+    placed = {c.paper.key: c for c in carried.candidates}
+    out = []
+    for key, section in [*steering.moves.items(), *steering.adds.items()]:
+        if key in placed and key in held:
+            c = placed[key]
+            out.append(_decision(c.paper, c.relevance, section, "proposed", c.entry.venue_tag))
     return out
 
 
@@ -420,13 +531,15 @@ def record_run(
     until: date | None,
     source: str,
     pull: PublishedPull | None = None,
+    labels: Sequence[Label] = (),
+    outcomes: dict[str, str] | None = None,
 ) -> None:
-    """The run's decisions, the papers it judged and the bot PR it published go to the state, in one
-    transaction."""
+    """The run's decisions, the papers it judged, the bot PR it published and what the maintainers' ticks said
+    go to the state, in one transaction."""
     state.record_run(
         started=started, since=since, until=until if result.announced else None, source=source,
         status="ok" if result.announced else "not-announced", counts=summary.counts(), decisions=decisions,
-        papers=[p.to_record() for p in judged], pull=pull,
+        papers=[p.to_record() for p in judged], pull=pull, labels=labels, outcomes=outcomes or {},
     )  # fmt: skip
 
 

@@ -44,6 +44,11 @@ CREATE INDEX IF NOT EXISTS stream_by_run ON stream (run_id);
 MIGRATIONS[3] = """
 ALTER TABLE pulls ADD COLUMN triage TEXT;
 """
+# What the maintainers said by ticking boxes in the bot's PR: a paper's section, a positive, a rejection.
+MIGRATIONS[4] = """
+CREATE TABLE IF NOT EXISTS labels (
+    key TEXT PRIMARY KEY, section TEXT, verdict TEXT NOT NULL, editor TEXT, pull INTEGER, updated TEXT);
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 STREAM_WINDOW = 30_000
 
@@ -57,6 +62,17 @@ class PaperDecision:
     section: str | None
     decision: str  # proposed, irrelevant, triage, update-proposed, deferred, excluded
     venue: str | None = None  # the venue tag proposed, to tell a later version's new venue apart
+
+
+@dataclass(frozen=True)
+class Label:
+    """A maintainer's word on a paper, from a box ticked in the bot's PR."""
+
+    key: str
+    section: str | None  # the section it belongs in (moves and additions)
+    verdict: str  # section (moved), positive (added), rejected (taken out)
+    editor: str
+    pull: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +195,21 @@ class State:
             row = db.execute("SELECT venue FROM papers WHERE id=?", (paper_id,)).fetchone()
         return row[0] if row else None
 
+    def labelled_papers(self) -> list[tuple[dict, str]]:
+        """Papers the maintainers placed in a section by a tick (moved, added), with their records: positives and
+        section labels for retraining. Rejections are not here: they are among the stream's negatives."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT a.record, l.section FROM labels l JOIN abstracts a ON a.id = l.key"
+                " WHERE l.verdict IN ('section', 'positive') AND l.section IS NOT NULL ORDER BY l.key"
+            ).fetchall()
+        return [(json.loads(r), section) for r, section in rows]
+
+    def labels(self) -> dict[str, tuple[str | None, str]]:
+        """Every label by key: (section, verdict)."""
+        with self._db() as db:
+            return {k: (s, v) for k, s, v in db.execute("SELECT key, section, verdict FROM labels")}
+
     def reviewed_pulls(self) -> frozenset[int]:
         """Bot PRs already merged or closed when last synced: their outcome is learned."""
         with self._db() as db:
@@ -215,6 +246,8 @@ class State:
         decisions: Iterable[PaperDecision] = (),
         papers: Iterable[dict] = (),
         pull: PublishedPull | None = None,
+        labels: Iterable[Label] = (),
+        outcomes: dict[str, str] | None = None,
     ) -> int:
         """One run, its decisions, the records of the papers it judged (the stream) and the bot PR it published
         (every key it names: its markers are bounded), in one transaction."""
@@ -247,6 +280,15 @@ class State:
             )
             if pull is not None:
                 self._write_pull(db, pull.number, pull.url, pull.branch, pull.keys, "open", now)
+            db.executemany(
+                "INSERT OR REPLACE INTO labels (key, section, verdict, editor, pull, updated) VALUES (?,?,?,?,?,?)",
+                [(x.key, x.section, x.verdict, x.editor, x.pull, now) for x in labels],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO outcomes (id, outcome, venue, pull, updated) VALUES (?, ?,"
+                " (SELECT venue FROM papers WHERE id = ?), ?, ?)",
+                [(key, outcome, key, pull.number if pull else None, now) for key, outcome in (outcomes or {}).items()],
+            )
         return run_id
 
     def stream_negatives(self) -> list[dict]:

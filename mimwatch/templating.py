@@ -9,6 +9,7 @@ import jinja2
 
 from .markdown import escape_markdown
 from .resources import shipped_dir
+from .review import box
 
 
 def end_sentence(text: str) -> str:
@@ -42,6 +43,7 @@ def environment() -> jinja2.Environment:
     env.filters["end_sentence"] = end_sentence
     env.filters["neutral"] = neutralise
     env.filters["cell"] = table_cell
+    env.globals["box"] = box
     return env
 
 

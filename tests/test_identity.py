@@ -13,7 +13,8 @@ from mimwatch.state import PublishedPull, State
 
 def test_keys_of_every_kind_survive_the_markers():
     keys = {"ids": ["2305.14344", "cs/0601001", "openreview:Xq7m-As_Kd9Z", title_key("Méthode: <b>masked</b> — 2 → 3")],
-            "updates": ["doi:10.1101/2024.01.01.575123"], "triage": [title_key("a  b")]}  # fmt: skip
+            "updates": ["doi:10.1101/2024.01.01.575123"], "triage": [title_key("a  b")],
+            "considered": ["openreview:zz"]}  # fmt: skip
     text = marker_text(keys, 60_000)
     assert "-->" not in text.replace(" -->\n", "") and "\n" not in text.replace(" -->\n", "")
     assert {k: v for k, v in marker_ids(text).items() if k != "more"} == keys

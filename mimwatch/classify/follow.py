@@ -23,6 +23,7 @@ from pathlib import Path
 import scipy.sparse as sp
 
 from ..awesome.document import AwesomeList
+from ..awesome.model import Entry
 from ..papers import normalise_title
 from .data import SAMPLE_FILE, Example, NegativeSample, paper_key, training_set
 from .features import author_key, counts
@@ -49,10 +50,10 @@ class ListChanges:
                 f"({', '.join(self.new_sections) or 'none'}), {self.moved} moved")  # fmt: skip
 
 
-def list_changes(model: Model, doc: AwesomeList) -> ListChanges:
+def list_changes(model: Model, doc: AwesomeList, labelled: Sequence[Entry] = ()) -> ListChanges:
     known = {e["key"]: e["section"] for e in model.entries}
     new_entries, moved = [], 0
-    for entry in _entries(doc):
+    for entry in _entries(doc, labelled):
         key = paper_key(entry.arxiv_id, entry.title)
         if key not in known:
             new_entries.append(key)
@@ -62,11 +63,12 @@ def list_changes(model: Model, doc: AwesomeList) -> ListChanges:
     return ListChanges(tuple(dict.fromkeys(new_entries)), new_sections, moved)
 
 
-def _entries(doc: AwesomeList) -> list:
-    """Each paper of the list once, where it first stands (as in training)."""
+def _entries(doc: AwesomeList, labelled: Sequence[Entry] = ()) -> list:
+    """Each paper of the list once, where it first stands (as in training); then the papers maintainers placed
+    in a section by ticking a box in the bot's PR (`labelled`), that the list has not taken in (yet)."""
     seen: set[str] = set()
     out = []
-    for entry in doc.entries:
+    for entry in [*doc.entries, *labelled]:
         key = paper_key(entry.arxiv_id, entry.title)
         if key in seen or entry.section is None:
             continue
@@ -82,9 +84,11 @@ def follow_list(
     negatives: Sequence[Example] = (),
     sample: NegativeSample | None = None,
     config: TrainConfig | None = None,
+    labelled: Sequence[Entry] = (),
 ) -> Model:
-    """The model retrained whole on `doc`'s entries and sections; the same model if nothing changed
-    (`model` None: a first model for the list, every entry read from its abstract).
+    """The model retrained whole on `doc`'s entries and sections (and the papers maintainers placed by a tick:
+    `labelled`); the same model if nothing changed (`model` None: a first model for the list, every entry read
+    from its abstract).
 
     Args:
         abstracts: finds the abstracts of new list entries by arXiv id (the state's cache, a corpus, the
@@ -92,10 +96,10 @@ def follow_list(
         negatives: recent papers the bot judged that are not list material (text).
         sample: the recent papers shipped with the model (counts), after `negatives`.
     """
-    changes = list_changes(model, doc) if model is not None else None
+    changes = list_changes(model, doc, labelled) if model is not None else None
     if changes is not None and not changes.any:
         return model
-    data = list_training_set(model, doc, abstracts, negatives, sample)
+    data = list_training_set(model, doc, abstracts, negatives, sample, labelled)
     if config is None:
         config = TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
     if (n_negatives := data.negative_counts.shape[0]) < 1000:
@@ -115,9 +119,11 @@ def list_training_set(
     abstracts: Abstracts | None,
     negatives: Sequence[Example],
     sample: NegativeSample | None,
+    labelled: Sequence[Entry] = (),
 ) -> TrainingSet:
-    """Positives from the list (known entries' counts from the model, new ones from their text)."""
-    entries = _entries(doc)
+    """Positives from the list and the papers placed by ticks (known entries' counts from the model, new ones
+    from their text)."""
+    entries = _entries(doc, labelled)
     known_rows = {e["key"]: i for i, e in enumerate(model.entries)} if model is not None else {}
     new_ids = [e.arxiv_id for e in entries if e.arxiv_id and paper_key(e.arxiv_id, e.title) not in known_rows]
     found: dict[str, str] = {}
@@ -151,11 +157,13 @@ def _tuples(config: dict) -> dict:
 # ---- the cache of retrained models -------------------------------------------------------------------
 
 
-def list_fingerprint(doc: AwesomeList, base: Model, sample: NegativeSample | None) -> str:
-    """What a retrained model depends on: the list's entries and sections (not its formatting), the base
-    model, and the shipped sample's version."""
+def list_fingerprint(
+    doc: AwesomeList, base: Model, sample: NegativeSample | None, labelled: Sequence[Entry] = ()
+) -> str:
+    """What a retrained model depends on: the list's entries and sections (not its formatting) and the papers
+    placed by ticks, the base model, and the shipped sample's version."""
     content = {
-        "entries": [[paper_key(e.arxiv_id, e.title), e.section] for e in _entries(doc)],
+        "entries": [[paper_key(e.arxiv_id, e.title), e.section] for e in _entries(doc, labelled)],
         "sections": list(doc.sections),
         "base": base.meta.get("trained_on", base.meta.get("training", {})),
         "sample": sample.version if sample else None,
@@ -170,11 +178,14 @@ def model_for_list(
     sample: NegativeSample | None,
     negatives: Callable[[], Sequence[Example]],
     abstracts: Abstracts | None,
+    labelled: Sequence[Entry] = (),
 ) -> Model:
-    """`base` when it knows the list; else the model retrained on the list, from the cache when there."""
-    if not list_changes(base, doc).any:
+    """`base` when it knows the list (and the papers placed by ticks: `labelled`); else the model retrained on
+    them, from the cache when there."""
+    changes = list_changes(base, doc, labelled)
+    if not changes.any:
         return base
-    folder = Path(cache_dir) / list_fingerprint(doc, base, sample)
+    folder = Path(cache_dir) / list_fingerprint(doc, base, sample, labelled)
     if (folder / "model.json").is_file():
         try:
             return Model.load(folder)
@@ -182,10 +193,10 @@ def model_for_list(
             log.warning("the cached model in %s cannot be used (%s); training it again", folder, exc)
     log.warning(
         "the list differs from the one the model was trained on (%s): training the model on this list "
-        "(once; it is kept in %s for the next runs)", list_changes(base, doc).describe(), folder
+        "(once; it is kept in %s for the next runs)", changes.describe(), folder
     )
     try:
-        followed = follow_list(base, doc, abstracts, negatives(), sample)
+        followed = follow_list(base, doc, abstracts, negatives(), sample, labelled=labelled)
     except ModelError as exc:  # too few negatives: a model of its own without a sample, and a young state
         log.warning("cannot retrain on this list (%s): scanning with the model as it was trained", exc)
         return base

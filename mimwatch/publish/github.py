@@ -13,7 +13,7 @@ head has no commits over its base. The token is never logged or echoed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -31,6 +31,7 @@ from github.Repository import Repository
 
 from .. import deadline as run_deadline
 from ..errors import PublishError
+from ..review import done_lines, read_ticks
 from ..sources.retry import unreachable
 from . import Published
 from .proposal import OpenPull, Proposal, is_bot_commit, marker_ids
@@ -52,6 +53,8 @@ class PullRequestRecord:
     triage: tuple[str, ...] = ()  # listed in the body for a maintainer to place; not in the diff
     merged_list: str | None = None  # the list as merged, to see which entries the maintainer removed
     more: int = 0  # keys the body's markers had no room for (the state keeps them)
+    considered: tuple[str, ...] = ()  # papers under the threshold the body offers to add
+    body: str = field(default="", repr=False)
 
 
 class GitHubPublisher:
@@ -66,6 +69,7 @@ class GitHubPublisher:
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
         max_rate_limit_wait: float = 300.0,
+        body_editors: dict[int, str] | None = None,
     ):
         if not token:
             raise PublishError("no GitHub token: set GITHUB_TOKEN or pass --token")
@@ -73,6 +77,8 @@ class GitHubPublisher:
         self.list_path = list_path
         self.labels = labels
         self.branch_prefix = branch_prefix
+        # Who edited a PR's description, when the run knows it already (the `edited` event's sender).
+        self.body_editors = body_editors or {}
         kwargs = {}
         if seconds_between_requests is not None:
             kwargs["seconds_between_requests"] = seconds_between_requests
@@ -129,17 +135,44 @@ class GitHubPublisher:
                     triage=tuple(marks["triage"]),
                     merged_list=merged_list,
                     more=sum(int(n) for n in marks["more"] if n.isdigit()),
+                    considered=tuple(marks["considered"]),
+                    body=pr.body or "",
                 )
             )
         return records
 
     def open_pull(self) -> OpenPull:
-        """What the bot's open PR proposes, from its body's markers (with `more`: keys they had no room for)."""
+        """What the bot's open PR proposes, from its body's markers (with `more`: keys they had no room for), and
+        the boxes ticked in it by someone who may steer the bot (write access to the repository)."""
         mine = self.bot_pulls(state="open")
-        return OpenPull(ids=frozenset(i for p in mine for i in p.ids),
-                        updates=frozenset(i for p in mine for i in p.updates),
-                        triage=frozenset(i for p in mine for i in p.triage),
-                        number=mine[0].number if mine else None, more=sum(p.more for p in mine))  # fmt: skip
+        if not mine:
+            return OpenPull()
+        pr = mine[0]
+        ticks, editor, ignored = read_ticks(pr.body), None, 0
+        if ticks:
+            editor = self.body_editors.get(pr.number) or self._body_editor(pr.number)
+            if editor is None or not self._may_write(editor):
+                log.warning("ticks in PR #%d by %s ignored: no write access", pr.number, editor or "someone unknown")
+                ticks, ignored = [], len(ticks)
+        return OpenPull(ids=frozenset(pr.ids), updates=frozenset(pr.updates), triage=frozenset(pr.triage),
+                        number=pr.number, more=pr.more, considered=frozenset(pr.considered), ticks=tuple(ticks),
+                        editor=editor, ignored=ignored, done=tuple(done_lines(pr.body)))  # fmt: skip
+
+    def _body_editor(self, number: int) -> str | None:
+        """Who last edited the PR's description (GitHub's GraphQL API; REST does not say), or None."""
+        query = ("query($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) "
+                 "{ pullRequest(number: $number) { editor { login } lastEditedAt } } }")  # fmt: skip
+        owner, name = self.repo_name.split("/", 1)
+        _, data = self._call(lambda: self.github.requester.graphql_query(query, {"owner": owner, "name": name,
+                                                                                "number": number}),
+                             f"who edited PR #{number}")  # fmt: skip
+        editor = (((data.get("data") or {}).get("repository") or {}).get("pullRequest") or {}).get("editor")
+        return editor.get("login") if editor else None
+
+    def _may_write(self, login: str) -> bool:
+        """The user may edit the list (admin, maintain or write access): only they steer the bot."""
+        permission = self._call(lambda: self.repo.get_collaborator_permission(login), f"{login}'s permission")
+        return permission in ("admin", "write")
 
     # ---- writing -------------------------------------------------------------------------------
 

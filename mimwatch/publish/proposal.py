@@ -10,7 +10,7 @@ from datetime import date
 from ..awesome import parse, render
 from ..awesome.dialects import dialect
 from ..awesome.document import find_paper
-from ..awesome.edit import add_entries, update_entry
+from ..awesome.edit import add_entries, move_entry, remove_entry, update_entry
 from ..awesome.model import Entry
 from ..papers import Paper, key_from_token, key_token
 from ..templating import render_template
@@ -20,14 +20,14 @@ MAX_BODY = 60_000  # characters; GitHub refuses a PR body over 65,536
 TITLE_PREFIX = "mimwatch: "  # of the PR title and of every commit the bot makes
 # The last line of every commit the bot makes: a branch with any commit without it has been edited by hand.
 BOT_TRAILER = "Made-by: mimwatch"
-MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage|more)\s*(?P<ids>[^>]*?)\s*-->")
-MARKER_KINDS = ("ids", "updates", "triage")
+MARKER_RE = re.compile(r"<!--\s*mimwatch:(?P<kind>ids|updates|triage|considered|more)\s*(?P<ids>[^>]*?)\s*-->")
+MARKER_KINDS = ("ids", "updates", "triage", "considered")
 
 
 def marker_text(keys: dict[str, Sequence[str]], room: int) -> str:
     """The hidden markers naming `keys` (by kind), in at most `room` characters: the keys that do not fit are
     left out, counted in a `more` marker (the state keeps the PR's whole list)."""
-    kinds = [kind for kind in MARKER_KINDS if kind != "triage" or keys.get(kind)]
+    kinds = [kind for kind in MARKER_KINDS if kind in ("ids", "updates") or keys.get(kind)]
     words: dict[str, list[str]] = {kind: [] for kind in kinds}
     # Room for each marker's frame and for the `more` marker is kept first; keys fill what is left, in order.
     used = sum(len(f"<!-- mimwatch:{kind} -->\n") for kind in kinds) + len("<!-- mimwatch:more 10000000 -->\n")
@@ -90,6 +90,37 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Steer:
+    """What one tick asked, by whom, for the Done part of the body and the state."""
+
+    verb: str  # move, out, add; "ignored" for ticks of someone who may not steer the bot
+    key: str
+    title: str
+    who: str
+    section: str | None = None
+    note: str = ""  # why it could not be done, or what else was ticked for the paper
+
+    def line(self, held: frozenset[str] | None) -> str:
+        """Its line in Done; a move or an add that the branch does not show failed (the paper was removed by hand,
+        or its section renamed meanwhile). Titles and sections come from papers: escaped, never markup."""
+        from ..templating import table_cell
+
+        who, title, section = f"@{self.who}", f"**{table_cell(self.title)}**", f"*{table_cell(self.section or '')}*"
+        if self.verb == "failed":  # the note says why, with {title} and {section} where they go
+            return f"{who}: " + self.note.replace("{title}", title).replace("{section}", section)
+        if self.verb in ("move", "add") and held is not None and self.key not in held:
+            return (f"{who}: could not {self.verb} {title} to {section}: it is not on the branch as expected "
+                    "(removed by hand?)")  # fmt: skip
+        text = {
+            "move": f"{who} moved {title} to {section}",
+            "add": f"{who} added {title} to {section}",
+            "out": f"{who} took out {title}: not for this list, never proposed again",
+            "ignored": f"ticks by {who} were ignored: only people with write access steer mimwatch",
+        }[self.verb]
+        return text + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
 class OpenPull:
     """What the bot's open PR proposes (its body's markers). A new proposal rebuilds that PR, so it keeps them."""
 
@@ -98,6 +129,11 @@ class OpenPull:
     triage: frozenset[str] = frozenset()
     number: int | None = None  # the pull request's number, where there is one
     more: int = 0  # keys its markers had no room for (the state keeps them)
+    considered: frozenset[str] = frozenset()  # papers under the threshold it offers to add
+    ticks: tuple = ()  # review.Tick: the boxes ticked in its body, by someone who may steer the bot
+    editor: str | None = None  # who last edited its body
+    ignored: int = 0  # ticks of an editor without write access
+    done: tuple[str, ...] = ()  # its Done lines so far
 
     @property
     def all(self) -> frozenset[str]:
@@ -117,17 +153,45 @@ class Proposal:
     candidates: tuple[Candidate, ...]
     updates: tuple[Update, ...] = ()
     triage: tuple[Candidate, ...] = ()
-    carried: frozenset[str] = frozenset()  # keys of papers the open bot PR proposed before this run
+    carried: frozenset[str] = frozenset()  # keys of papers the open bot PR's diff holds already
+    considered: tuple[Candidate, ...] = ()  # under the threshold but close: offered to add
+    moves: tuple[tuple[str, str], ...] = ()  # (key, section): carried papers a maintainer moved
+    removals: frozenset[str] = frozenset()  # carried papers a maintainer took out
+    removed: tuple[Paper, ...] = ()  # those papers (to find their entries on the branch)
+    steered: tuple[Steer, ...] = ()  # what this run's ticks did
+    done: tuple[str, ...] = ()  # the Done lines of earlier runs
+    held: frozenset[str] | None = None  # what the published branch holds (set by `keeping`)
 
     def edit(self, text: str) -> str:
         """The change applied to a list text (the base branch may have moved since the scan read it)."""
         return apply_proposal(text, self.list_path, self.candidates, self.updates)
 
     def edit_new(self, text: str) -> str:
-        """This run's own change, without what the open PR carried: for a PR branch a maintainer has edited."""
+        """This run's own change on top of a PR branch a maintainer has edited: the ticked removals and moves of
+        the papers it holds, then the new papers and updates (not what the open PR carried: it is there)."""
+        doc = parse(text, self.list_path)
+        papers = {c.paper.key: c.paper for c in self.candidates} | {p.key: p for p in self.removed}
+        for key in sorted(self.removals):
+            if key in papers and (entry := find_paper(doc, papers[key])) is not None:
+                doc = remove_entry(doc, entry)
+        for key, section in self.moves:
+            entry = find_paper(doc, papers[key]) if key in papers else None
+            if entry is not None and entry.section != section and doc.heading(section) is not None:
+                doc = move_entry(doc, entry, section)
         new = [c for c in self.candidates if c.paper.key not in self.carried]
         updates = [u for u in self.updates if u.paper.key not in self.carried]
-        return apply_proposal(text, self.list_path, new, updates)
+        return apply_proposal(render(doc), self.list_path, new, updates)
+
+    @property
+    def done_lines(self) -> list[str]:
+        """The Done part: earlier lines, then what this run's ticks did; the newest few (the body is bounded)."""
+        from ..review import DONE_KEPT
+
+        return [*self.done, *(s.line(self.held) for s in self.steered)][-DONE_KEPT:]
+
+    @property
+    def considered_ids(self) -> list[str]:
+        return [c.paper.key for c in self.considered]
 
     @property
     def ids(self) -> list[str]:
@@ -145,7 +209,8 @@ class Proposal:
     @property
     def keys(self) -> dict[str, list[str]]:
         """Every paper the proposal names, by marker kind."""
-        return {"ids": self.ids, "updates": self.update_ids, "triage": self.triage_ids}
+        return {"ids": self.ids, "updates": self.update_ids, "triage": self.triage_ids,
+                "considered": self.considered_ids}  # fmt: skip
 
     @property
     def empty(self) -> bool:
@@ -155,14 +220,16 @@ class Proposal:
         """Keys of this proposal's papers that a published list `text` (with the PR body) holds: new entries
         and updates found in the list, and the papers to triage (they stand in the body only)."""
         doc = parse(text, self.list_path)
-        held = {c.paper.key for c in self.candidates if find_paper(doc, c.paper)}
+        moved = dict(self.moves)
+        held = {c.paper.key for c in self.candidates if (entry := find_paper(doc, c.paper))
+                and entry.section == moved.get(c.paper.key, entry.section)}  # fmt: skip
         for u in self.updates:
             entry = find_paper(doc, u.paper)
             if entry is not None and (u.venue is None or entry.venue_tag == u.venue_tag) and (
                 u.code is None or entry.code_url == u.code
             ):
                 held.add(u.paper.key)
-        return frozenset(held | {c.paper.key for c in self.triage})
+        return frozenset(held | {c.paper.key for c in (*self.triage, *self.considered)})
 
     def keeping(self, keys: frozenset[str]) -> Proposal:
         """The proposal with only these papers, and every paper the open PR carried (its markers keep them, so
@@ -173,6 +240,7 @@ class Proposal:
             candidates=tuple(c for c in self.candidates if c.paper.key in kept),
             updates=tuple(u for u in self.updates if u.paper.key in kept),
             triage=tuple(c for c in self.triage if c.paper.key in kept),
+            held=keys,
         )
 
     def commit_message(self, body: bool = False) -> str:
@@ -207,7 +275,7 @@ def is_bot_commit(message: str) -> bool:
 def marker_ids(body: str | None) -> dict[str, list[str]]:
     """The keys a bot PR body says it proposes (`ids`), updates (`updates`) and leaves to triage (`triage`), and
     (`more`) how many its markers had no room for."""
-    found: dict[str, list[str]] = {"ids": [], "updates": [], "triage": [], "more": []}
+    found: dict[str, list[str]] = {"ids": [], "updates": [], "triage": [], "considered": [], "more": []}
     for m in MARKER_RE.finditer(body or ""):
         found[m.group("kind")].extend(key_from_token(k) for k in m.group("ids").split())
     return found
