@@ -55,9 +55,12 @@ from .resources import shipped_dir
 from .settings import Settings
 from .sources import ApiSource, FeedResult, FeedSource, read_source_file
 from .sources.api import DEFAULT_API_URL, PageCache
+from .sources.biorxiv import BiorxivSource
 from .sources.feed import DEFAULT_FEED_URL
 from .sources.http import Timeouts
+from .sources.openreview import OpenReviewSource
 from .sources.retry import Backoff
+from .sources.seam import ArxivApi, ArxivFeed, Fetcher, SavedFile, Source, biorxiv_categories, check_spec, merge
 from .state import State, run_lock
 
 log = logging.getLogger(__name__)
@@ -147,7 +150,7 @@ class Endpoints:
 class ScanOptions:
     """What one scan reads and how much it proposes; None and empty values defer to the settings."""
 
-    source: str | None = None  # rss, api or a saved file; None: api when `since` is given, else rss
+    source: str | None = None  # one source spec (below); None: the settings' sources
     since: date | None = None
     until: date | None = None
     threshold: float | None = None
@@ -155,15 +158,22 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     deadline: float | None = None  # seconds the whole run may take; None: the settings' (50 min)
+    sources: tuple[str, ...] = ()  # several specs: rss, api, openreview:<venue id>, biorxiv[:categories], a file
+
+    def specs(self, settings: Settings | None = None) -> list[str]:
+        """The sources this scan reads: the options', else the settings' (rss); with --since, arXiv's API
+        window stands for its feed."""
+        specs = list(self.sources) or ([self.source] if self.source else list((settings or Settings()).sources))
+        return list(dict.fromkeys("api" if s == "rss" and self.since else s for s in specs))
 
     @property
     def source_kind(self) -> str:
-        return self.source or ("api" if self.since else "rss")
+        return "+".join(self.specs())
 
-    def check(self) -> None:
+    def check(self, settings: Settings | None = None) -> None:
         """Refuse what no run of these options could do (the daemon checks once, at start)."""
-        if self.source_kind not in ("rss", "api") and not Path(self.source_kind).is_file():
-            raise UsageProblem(f"--source must be rss, api or an existing file, not {self.source_kind!r}")
+        for spec in self.specs(settings):
+            check_spec(spec)
         if self.since and self.until and self.since > self.until:
             raise UsageProblem(f"--since {self.since} is after --until {self.until}")
 
@@ -187,37 +197,66 @@ def scan(
     progress: Progress | None = None,
 ) -> ScanSummary:
     """Fetch new papers, judge them and propose the relevant ones (`out`: where a dry run prints)."""
-    options.check()
+    options.check(settings)
     today = today or datetime.now(UTC).date()
     with run_within(settings, options.deadline), open_workspace(settings, target, endpoints, out or sys.stdout) as work:
-        source = options.source_kind
-        online = source in ("rss", "api")
-        fetch_ids = arxiv_api(endpoints.api_url, attempts=2).fetch_ids if online else None
-        model = list_model(settings, endpoints, work.doc, work.state, fetch_ids)
         categories = list(options.categories) or settings.categories
-        since = until = None
-        if source == "rss":
-            result = arxiv_feed(endpoints.feed_url, categories).fetch()
-        elif source == "api":
-            since = options.since or work.state.last_successful_until() or today - timedelta(days=1)
-            until = options.until or today
-            if since > until:
+        sources = [build_source(spec, settings, endpoints, categories) for spec in options.specs(settings)]
+        online = not all(isinstance(s, SavedFile) for s in sources)
+        by_key = Fetcher(sources, arxiv_api(endpoints.api_url, attempts=2).fetch_ids) if online else None
+        model = list_model(settings, endpoints, work.doc, work.state, by_key)
+        until = options.until or today
+        results, windows, api_since = [], {}, None
+        for source in sources:
+            since = window_start(source, options.since, work.state, today)
+            if since and since > until:
                 raise UsageProblem(f"--since {since} is after --until {until}")
-            api = arxiv_api(endpoints.api_url, PageCache(config.cache_path()))
-            papers = tuple(api.search(since, until, categories, progress=progress))
-            result = FeedResult(papers=papers, updates=(), announced=True, date=until, origin=endpoints.api_url)
-        else:
-            result = read_source_file(Path(source))
+            results.append(source.window(since, until, progress=progress))
+            api_since = since if isinstance(source, ArxivApi) else api_since
+            if not isinstance(source, ArxivFeed | SavedFile) and results[-1].announced:
+                windows[source.name] = until
+        result = merge(results)
         return run_scan(
             result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
             day=result.date or today,
             threshold=options.threshold if options.threshold is not None else settings.threshold,
             max_candidates=options.max_candidates or settings.max_candidates,
             exclude=options.exclude or tuple(settings.exclude),
-            since=since, until=until, source=source, record=target.mode != "dry-run",
-            fetch_ids=arxiv_api(endpoints.api_url).fetch_ids if online else None, dialect=settings.dialect,
-            list_path=target.in_repo,
+            since=api_since, until=until if api_since else None, source="+".join(s.name for s in sources),
+            record=target.mode != "dry-run", fetch_ids=by_key, dialect=settings.dialect, list_path=target.in_repo,
+            windows=windows,
         )  # fmt: skip
+
+
+def build_source(spec: str, settings: Settings, endpoints: Endpoints, categories: Sequence[str]) -> Source:
+    """The source a spec names (see `sources.seam`), pointed at the endpoints."""
+    if spec == "rss":
+        return ArxivFeed(arxiv_feed(endpoints.feed_url, categories), arxiv_api(endpoints.api_url, attempts=2))
+    if spec == "api":
+        return ArxivApi(arxiv_api(endpoints.api_url, PageCache(config.cache_path())), categories)
+    backoff, timeouts = Backoff(base=config.retry_base()), Timeouts.within(config.request_timeout())
+    if spec.startswith("openreview:"):
+        url = config.endpoint("MIMWATCH_OPENREVIEW_URL", settings.openreview_url)
+        return OpenReviewSource(spec.removeprefix("openreview:"), url, backoff=backoff, timeouts=timeouts,
+                                delay_seconds=config.request_delay(url))  # fmt: skip
+    if spec == "biorxiv" or spec.startswith("biorxiv:"):
+        url = config.endpoint("MIMWATCH_BIORXIV_URL", settings.biorxiv_url)
+        return BiorxivSource(biorxiv_categories(spec), url, backoff=backoff, timeouts=timeouts,
+                             delay_seconds=config.request_delay(url))  # fmt: skip
+    return SavedFile(Path(spec))
+
+
+def window_start(source: Source, since: date | None, state: State, today: date) -> date | None:
+    """Where a source's window starts: --since, else the end of its last window read, else (the API, bioRxiv)
+    yesterday, (OpenReview) the venue's beginning; a feed and a file have no window."""
+    if isinstance(source, ArxivFeed | SavedFile):
+        return None
+    if since:
+        return since
+    last = state.last_successful_until(source.name)
+    if isinstance(source, OpenReviewSource):
+        return last
+    return last or today - timedelta(days=1)
 
 
 def refresh(
@@ -229,17 +268,35 @@ def refresh(
     progress: Progress | None = None,
     deadline: float | None = None,
 ) -> ScanSummary:
-    """Fetch the latest version of every listed arXiv paper; propose the venues and code links that arrived."""
+    """Fetch the latest version of every listed paper (arXiv by id; the venues of the settings' OpenReview
+    sources; bioRxiv preprints by DOI); propose the venues and code links that arrived."""
     today = today or datetime.now(UTC).date()
     with run_within(settings, deadline), open_workspace(settings, target, endpoints, out or sys.stdout) as work:
         ids = sorted({e.arxiv_id for e in work.doc.entries if e.arxiv_id})
         api = arxiv_api(endpoints.api_url)
-        papers = api.fetch_ids(ids, progress=progress)
-        result = FeedResult(papers=(), updates=tuple(papers), announced=True, date=today, origin=endpoints.api_url)
+        results = [FeedResult(papers=(), updates=tuple(api.fetch_ids(ids, progress=progress)), announced=True,
+                              date=today, origin=endpoints.api_url)]  # fmt: skip
+        others = [build_source(spec, settings, endpoints, settings.categories) for spec in settings.sources
+                  if spec.startswith(("openreview:", "biorxiv"))]  # fmt: skip
+        for source in others:
+            if isinstance(source, OpenReviewSource):  # its decisions: the venue's submissions, matched by title
+                latest = list(source.window(None, today).papers)
+            else:
+                latest = source.by_keys([f"doi:{doi}" for doi in listed_dois(work.doc)])
+            results.append(FeedResult(papers=(), updates=tuple(latest), announced=True, date=today, origin=source.name))
         model = load_model(endpoints.model_dir or settings.model_dir)
-        return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher, day=today,
-                        source="refresh", record=target.mode != "dry-run", fetch_ids=api.fetch_ids,
-                        dialect=settings.dialect, list_path=target.in_repo)  # fmt: skip
+        return run_scan(result=merge(results), doc=work.doc, model=model, state=work.state, publisher=work.publisher,
+                        day=today, source="refresh", record=target.mode != "dry-run",
+                        fetch_ids=Fetcher(others, api.fetch_ids), dialect=settings.dialect,
+                        list_path=target.in_repo)  # fmt: skip
+
+
+def listed_dois(doc: AwesomeList) -> list[str]:
+    """The bioRxiv DOIs the list's entries link (`biorxiv.org/content/10.1101/…`)."""
+    import re
+
+    found = (re.search(r"biorxiv\.org/content/(10\.1101/[^\s?#v]+(?:v\d+)?)", e.paper_url or "") for e in doc.entries)
+    return sorted({re.sub(r"v\d+$", "", m.group(1)) for m in found if m})
 
 
 def review(

@@ -548,8 +548,9 @@ _run_options = _stack(
 @click.option(
     "--source",
     "source_opt",
-    default=None,
-    help="rss (today's feed), api (a date window), or a saved FILE (.xml/.atom/.rss/.jsonl[.gz]).",
+    multiple=True,
+    help="rss (today's feed), api (a date window), openreview:VENUE (e.g. openreview:ICLR.cc/2026/Conference), "
+    "biorxiv[:CATEGORIES], or a saved FILE (.xml/.atom/.rss/.json/.jsonl[.gz]); repeatable [settings `sources`: rss].",
 )
 @_target_options
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Relevance threshold [the model's own].")
@@ -610,7 +611,7 @@ def _scan_options(since, until, source, threshold, max_candidates, exclude, cate
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--deadline") from exc
     return app.ScanOptions(
-        source=source, since=since.date() if since else None, until=until.date() if until else None,
+        sources=tuple(source or ()), since=since.date() if since else None, until=until.date() if until else None,
         threshold=threshold, max_candidates=max_candidates, exclude=tuple(exclude),
         categories=tuple(_split_values((categories,))) if categories else (), deadline=seconds,
     )  # fmt: skip
@@ -723,7 +724,7 @@ def schedule(cron, timezone, config_path, scan_args):
         with scan.make_context("scan", args) as scan_ctx:  # parses and validates; runs nothing
             p = scan_ctx.params
         run = _ScheduledScan(p)
-        run.target().check(), run.options.check()
+        run.target().check(), run.options.check(load_settings(config_path))
     except (click.UsageError, UsageProblem) as exc:
         message = exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
         raise click.UsageError(f"the scan options after --: {message}") from exc

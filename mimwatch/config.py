@@ -19,7 +19,8 @@ NUMBERS = {
     "MIMWATCH_LOCK_WAIT": (120.0, 0.0, "seconds a run waits for another run on the same state"),
     "MIMWATCH_REQUEST_TIMEOUT": (30.0, 0.01, "seconds one request to arXiv may take"),
 }
-URLS = ("MIMWATCH_ARXIV_API_URL", "MIMWATCH_ARXIV_FEED_URL", "MIMWATCH_GITHUB_URL")
+URLS = ("MIMWATCH_ARXIV_API_URL", "MIMWATCH_ARXIV_FEED_URL", "MIMWATCH_GITHUB_URL", "MIMWATCH_OPENREVIEW_URL",
+        "MIMWATCH_BIORXIV_URL")
 PATHS = ("MIMWATCH_HOME", "MIMWATCH_STATE", "MIMWATCH_MODEL_CACHE")
 
 
@@ -119,3 +120,8 @@ def lock_wait() -> float:
 def request_timeout() -> float:
     """Seconds one request to arXiv may take in all, answer included: `MIMWATCH_REQUEST_TIMEOUT`."""
     return number("MIMWATCH_REQUEST_TIMEOUT")
+
+
+def endpoint(variable: str, configured: str) -> str:
+    """A service's URL: the environment's `variable` (tests, mirrors), else the settings' value."""
+    return os.environ.get(variable) or configured

@@ -51,14 +51,17 @@ def enrich(paper: Paper) -> Enrichment:
 
     A paper not on arXiv takes its venue from its record (OpenReview's `venue`: `ICLR 2024 Poster`), else its
     server's (`OpenReview'2024`), else none: never `ArXiv`."""
-    if paper.id:
-        venue = venue_or_preprint(
-            paper.comment, paper.journal_ref, paper.v1_year, paper.updated.year if paper.updated else None
-        )
+    accepted = str(paper.extra.get("venue") or "") if paper.extra.get("decision") == "accepted" else ""
+    if paper.id:  # an OpenReview decision of its twin counts like a journal_ref
+        venue = venue_or_preprint(paper.comment, paper.journal_ref or accepted or None, paper.v1_year,
+                                  paper.updated.year if paper.updated else None)  # fmt: skip
     else:
         decided = " ".join(str(paper.extra.get(k) or "") for k in ("venue", "journal")).strip() or None
         year = paper.published.year if paper.published else None
         venue = venue_or_preprint(paper.comment, decided or paper.journal_ref, year, server=paper.server)
+        journal, journal_year = paper.extra.get("journal"), paper.extra.get("journal_year") or year
+        if journal and journal_year and (venue is None or venue.is_preprint):  # a journal the venue table lacks
+            venue = Venue(str(journal), int(journal_year))
     texts = [paper.comment or "", paper.abstract]
     return Enrichment(
         venue=venue,

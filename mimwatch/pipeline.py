@@ -31,7 +31,7 @@ from .awesome.model import Entry, Link
 from .classify.model import NEEDS_TRIAGE, Model, Score
 from .enrich import Enrichment, enrich
 from .errors import MimwatchError, PublishError
-from .papers import Paper, is_arxiv_key
+from .papers import Paper, is_arxiv_key, title_key
 from .publish import Publisher
 from .publish.proposal import Candidate, OpenPull, Proposal, Steer, Update
 from .review import last_per_paper
@@ -215,6 +215,7 @@ def scan(
     fetch_ids: FetchIds | None = None,
     dialect: str | None = None,
     list_path: str | None = None,
+    windows: dict[str, date] | None = None,
 ) -> ScanSummary:
     """One scan of fetched papers against the list (`doc`, parsed with its path); `record=False` (a dry run)
     leaves the state untouched. `list_path`: the list's path in the repository, as the PR names it (default:
@@ -235,7 +236,8 @@ def scan(
     # Relevant papers an earlier run had no room for (over --max-candidates) join today's.
     deferred = {(p := Paper.from_record(r)).key: p for r in state.deferred_papers()}
     arrived = [*deferred.values(), *(p for p in result.papers if p.key not in deferred)]
-    history = state.history(p.key for p in [*arrived, *result.updates])
+    history = state.history((p.key for p in [*arrived, *result.updates]),
+                            titles={p.key: title_key(p.title) for p in arrived})  # fmt: skip
 
     arrivals = sort_arrivals(arrived, view, open_pull, history, exclusion_patterns(exclude))
     ranking = rank(arrivals.fresh, model, view, threshold, max_candidates, fetch_ids)
@@ -285,7 +287,7 @@ def scan(
         decisions += steered_decisions(steering, carried, published.held)
     if record:
         record_run(state, result, summary, decisions, arrivals.judged, started, since, until, source, pull,
-                   steering.labels, {k: "rejected" for k in steering.removals})  # fmt: skip
+                   steering.labels, {k: "rejected" for k in steering.removals}, windows)  # fmt: skip
     return summary
 
 
@@ -306,6 +308,9 @@ def sort_arrivals(
             out.skipped[reason] += 1
             if reason == "already in the list":
                 out.listed.append(paper)
+            continue
+        if withheld := _withheld(paper):  # not recorded: its arXiv version, if it comes, is judged as any paper
+            out.skipped[withheld] += 1
             continue
         out.judged.append(paper)
         if phrase := _excluded_by(paper, excluded):
@@ -533,6 +538,7 @@ def record_run(
     pull: PublishedPull | None = None,
     labels: Sequence[Label] = (),
     outcomes: dict[str, str] | None = None,
+    windows: dict[str, date] | None = None,
 ) -> None:
     """The run's decisions, the papers it judged, the bot PR it published and what the maintainers' ticks said
     go to the state, in one transaction."""
@@ -540,6 +546,7 @@ def record_run(
         started=started, since=since, until=until if result.announced else None, source=source,
         status="ok" if result.announced else "not-announced", counts=summary.counts(), decisions=decisions,
         papers=[p.to_record() for p in judged], pull=pull, labels=labels, outcomes=outcomes or {},
+        windows=windows if result.announced else None,
     )  # fmt: skip
 
 
@@ -654,6 +661,17 @@ def _known(paper: Paper, view: ListView, open_ids: frozenset[str], history: Hist
     previous = history.decisions.get(paper.key)
     if previous and previous.what in ("proposed", "irrelevant", "triage") and not outcome:
         return f"seen before ({previous.what})"
+    return None
+
+
+def _withheld(paper: Paper) -> str | None:
+    """Why a paper OpenReview has decided on is never proposed: withdrawn, desk-rejected, or rejected and not on
+    arXiv (a rejected paper that is on arXiv stays an arXiv preprint); else None."""
+    outcome = paper.extra.get("decision")
+    if outcome in ("withdrawn", "desk-rejected"):
+        return f"{outcome} at OpenReview"
+    if outcome == "rejected" and not paper.id:
+        return "rejected at OpenReview (not on arXiv)"
     return None
 
 

@@ -28,6 +28,7 @@ class Settings:
     repo: str | None = None  # OWNER/NAME on GitHub
     list_path: str = "README.md"  # the list's path inside the repository
     dialect: str | None = None  # the entry format new entries take; None: the one most of the list's entries use
+    sources: list[str] = field(default_factory=lambda: ["rss"])  # rss, api, openreview:<venue id>, biorxiv[:cats]
     categories: list[str] = field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     threshold: float | None = None  # None: the model's own operating threshold
     max_candidates: int = 25
@@ -39,6 +40,8 @@ class Settings:
     timezone: str = "America/New_York"
     model: str | None = None
     github_url: str = "https://api.github.com"
+    openreview_url: str = "https://api2.openreview.net"  # OpenReview's API v2
+    biorxiv_url: str = "https://api.biorxiv.org"
     branch_prefix: str = "mimwatch/"
     git_identity: str = "mimwatch <mimwatch@users.noreply.github.com>"  # commits, when git has no user of its own
     # The folder of the file the settings came from: `list` and `model` are relative to it (not a setting).
@@ -191,6 +194,7 @@ def _list_path(value: Any) -> str | None:
 
 CATEGORY = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?"  # cs.CV, eess.IV, q-bio.BM, physics.bio-ph
 URL = r"https?://[^\s/]+(?:/\S*)?"
+SOURCE = r"rss|api|openreview:[^\s:]+/\S*[^/]|biorxiv(?::[^,]+(?:,[^,]+)*)?|.*\.(?:xml|atom|rss|json|jsonl|gz)"
 _RULES: dict[str, Callable[[Any], str | None]] = {
     "list": _text(),
     "repo": _text(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "OWNER/NAME"),
@@ -207,6 +211,9 @@ _RULES: dict[str, Callable[[Any], str | None]] = {
     "timezone": _timezone,
     "model": _text(),
     "github_url": _text(URL, "an http(s) URL (https://api.github.com)"),
+    "openreview_url": _text(URL, "an http(s) URL (https://api2.openreview.net)"),
+    "biorxiv_url": _text(URL, "an http(s) URL (https://api.biorxiv.org)"),
+    "sources": _texts(SOURCE, "rss, api, openreview:<venue id>, biorxiv[:categories] or a saved file", False),
     "branch_prefix": _text(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9._-][A-Za-z0-9._/-]*", "a branch name prefix (mimwatch/)"),
     "git_identity": _text(r"[^<>]*\S[^<>]* <[^<>@\s]+@[^<>\s]+>", "Name <email@example.org>"),
 }

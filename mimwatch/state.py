@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import MimwatchError
-from .papers import key_from_token, key_token, record_key
+from .papers import key_from_token, key_token, record_key, title_key
 
 # Each migration takes the state from the version before it to its own (PRAGMA user_version). A state of
 # the first release has version 0 and the tables of migration 1, which are created only where missing.
@@ -48,6 +48,12 @@ ALTER TABLE pulls ADD COLUMN triage TEXT;
 MIGRATIONS[4] = """
 CREATE TABLE IF NOT EXISTS labels (
     key TEXT PRIMARY KEY, section TEXT, verdict TEXT NOT NULL, editor TEXT, pull INTEGER, updated TEXT);
+"""
+# Sources beyond arXiv: how far each source's window has been read; papers told apart across sources by title.
+MIGRATIONS[5] = """
+CREATE TABLE IF NOT EXISTS windows (source TEXT PRIMARY KEY, until TEXT NOT NULL, updated TEXT);
+ALTER TABLE papers ADD COLUMN title_key TEXT;
+CREATE INDEX IF NOT EXISTS papers_by_title ON papers (title_key);
 """
 SCHEMA_VERSION = max(MIGRATIONS)
 STREAM_WINDOW = 30_000
@@ -160,14 +166,27 @@ class State:
 
     # ---- questions -------------------------------------------------------------------------
 
-    def history(self, ids: Iterable[str]) -> History:
-        """Earlier decisions and review outcomes of these papers."""
+    def history(self, ids: Iterable[str], titles: dict[str, str] | None = None) -> History:
+        """Earlier decisions and review outcomes of these papers; a paper known under another key (seen on
+        another source: `titles` maps a key to its title key) counts as the same paper."""
         ids = list(dict.fromkeys(ids))
         with self._db() as db:
-            decisions = _by_ids(db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids)
-            outcomes = _by_ids(db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids)
-            return History(decisions={i: Mark(d, v) for i, d, v in decisions},
-                           outcomes={i: Mark(o, v) for i, o, v in outcomes})  # fmt: skip
+            decisions = {i: Mark(d, v) for i, d, v in
+                         _by_ids(db, "SELECT id, decision, venue FROM papers WHERE id IN ({ids})", ids)}  # fmt: skip
+            outcomes = {i: Mark(o, v) for i, o, v in
+                        _by_ids(db, "SELECT id, outcome, venue FROM outcomes WHERE id IN ({ids})", ids)}  # fmt: skip
+            by_title = {k: t for k, t in (titles or {}).items() if k not in decisions}
+            if by_title:
+                query = ("SELECT p.title_key, p.decision, p.venue, o.outcome, o.venue FROM papers p"
+                         " LEFT JOIN outcomes o ON o.id = p.id WHERE p.title_key IN ({ids})")  # fmt: skip
+                rows = _by_ids(db, query, set(by_title.values()))
+                known = {t: (Mark(d, v), Mark(o, ov) if o else None) for t, d, v, o, ov in rows}
+                for key, title in by_title.items():
+                    if title in known:
+                        decisions[key] = known[title][0]
+                        if known[title][1] is not None and key not in outcomes:
+                            outcomes[key] = known[title][1]
+            return History(decisions=decisions, outcomes=outcomes)
 
     def outcome(self, paper_id: str) -> Mark | None:
         """(accepted|rejected, venue at the time) from the maintainers' review of a bot PR."""
@@ -220,11 +239,15 @@ class State:
         with self._db() as db:
             return dict(db.execute("SELECT id, outcome FROM outcomes").fetchall())
 
-    def last_successful_until(self) -> date | None:
+    def last_successful_until(self, source: str | None = None) -> date | None:
+        """The last day a successful run read: of `source`'s window (`openreview:…`, `biorxiv`), else of the arXiv
+        API's (the runs' own window)."""
         with self._db() as db:
-            row = db.execute(
-                "SELECT until FROM runs WHERE status='ok' AND until IS NOT NULL ORDER BY id DESC LIMIT 1"
-            ).fetchone()
+            row = db.execute("SELECT until FROM windows WHERE source = ?", (source,)).fetchone() if source else None
+            if row is None and source in (None, "api"):
+                row = db.execute(
+                    "SELECT until FROM runs WHERE status='ok' AND until IS NOT NULL ORDER BY id DESC LIMIT 1"
+                ).fetchone()
         return date.fromisoformat(row[0]) if row else None
 
     def cached_abstracts(self, ids: Iterable[str]) -> dict[str, dict]:
@@ -248,6 +271,7 @@ class State:
         pull: PublishedPull | None = None,
         labels: Iterable[Label] = (),
         outcomes: dict[str, str] | None = None,
+        windows: dict[str, date] | None = None,
     ) -> int:
         """One run, its decisions, the records of the papers it judged (the stream) and the bot PR it published
         (every key it names: its markers are bounded), in one transaction."""
@@ -260,15 +284,17 @@ class State:
             )  # fmt: skip
             run_id = int(cursor.lastrowid or 0)
             db.executemany(
-                "INSERT INTO papers (id, version, title, relevance, section, venue, decision, run_id, updated)"
-                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET version=excluded.version,"
+                "INSERT INTO papers (id, version, title, relevance, section, venue, decision, run_id, updated,"
+                " title_key) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET version=excluded.version,"
                 " relevance=excluded.relevance, section=excluded.section, venue=excluded.venue,"
-                " decision=excluded.decision, run_id=excluded.run_id, updated=excluded.updated",
+                " decision=excluded.decision, run_id=excluded.run_id, updated=excluded.updated,"
+                " title_key=excluded.title_key",
                 [
-                    (d.id, d.version, d.title, d.relevance, d.section, d.venue, d.decision, run_id, now)
+                    (d.id, d.version, d.title, d.relevance, d.section, d.venue, d.decision, run_id, now,
+                     title_key(d.title))
                     for d in decisions
                 ],
-            )
+            )  # fmt: skip
             db.executemany(
                 "INSERT OR REPLACE INTO stream (key, record, run_id) VALUES (?, ?, ?)",
                 [(record_key(r), json.dumps(r, ensure_ascii=False), run_id) for r in papers],
@@ -280,6 +306,10 @@ class State:
             )
             if pull is not None:
                 self._write_pull(db, pull.number, pull.url, pull.branch, pull.keys, "open", now)
+            db.executemany(
+                "INSERT OR REPLACE INTO windows (source, until, updated) VALUES (?, ?, ?)",
+                [(source_name, day.isoformat(), now) for source_name, day in (windows or {}).items()],
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO labels (key, section, verdict, editor, pull, updated) VALUES (?,?,?,?,?,?)",
                 [(x.key, x.section, x.verdict, x.editor, x.pull, now) for x in labels],

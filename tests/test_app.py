@@ -50,7 +50,7 @@ def test_a_local_clone_needs_no_github_token_even_when_the_settings_name_a_repos
 
 
 def test_scan_options_refuse_a_missing_file_and_a_reversed_window():
-    with pytest.raises(UsageProblem, match="rss, api or an existing file"):
+    with pytest.raises(UsageProblem, match="rss, api, openreview:<venue id>, biorxiv.*, a saved file, not .no-such-feed.xml."):
         app.ScanOptions(source="no-such-feed.xml").check()
     from datetime import date
 

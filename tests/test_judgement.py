@@ -138,7 +138,7 @@ def test_a_state_written_by_the_first_release_opens_and_rescans_cleanly(tmp_path
     assert re.search(r"proposed\s+0\n", result.stderr) and re.search(r"updates\s+0\n", result.stderr)
     assert re.search(r"skipped: seen before \(proposed\)\s+3\n", result.stderr)
     with sqlite3.connect(state) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
 
 

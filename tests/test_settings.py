@@ -36,6 +36,8 @@ DAILY = Path(__file__).parent / "data" / "feeds" / "rss-2024-03-05.xml"
         ('timezone = "Mars/Olympus"', "timezone must be a time zone"),
         ('dialect = "fancy"', "dialect must be one of br, inline, one-line, table, nested, not 'fancy'"),
         ('branch_prefix = "bad..prefix/"', "branch_prefix must look like a branch name prefix"),
+        ('sources = ["arxiv"]', "sources holds 'arxiv': each must look like rss, api, openreview:<venue id>"),
+        ('openreview_url = "api2.openreview.net"', "openreview_url must look like an http(s) URL"),
     ],
 )
 def test_a_bad_setting_in_the_file_is_named_with_the_file(tmp_path, line, message):

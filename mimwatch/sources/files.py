@@ -17,15 +17,17 @@ log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
+RESPONSE_SUFFIXES = (".json",)  # a saved OpenReview (`notes`) or bioRxiv (`collection`) API response
 
 
 def read_source_file(path: str | Path) -> FeedResult:
-    """A saved feed or API response (.xml/.atom/.rss), or JSONL(.gz) records (../shared/data/arxiv schema)."""
+    """A saved feed or API response (.xml/.atom/.rss; OpenReview or bioRxiv .json), or JSONL(.gz) records
+    (../shared/data/arxiv schema)."""
     path = Path(path)
     name = path.name.lower()
     if not path.is_file():
         raise SourceError(f"{path}: no such source file")
-    if name.endswith(FEED_SUFFIXES + JSONL_SUFFIXES) and path.stat().st_size == 0:
+    if name.endswith(FEED_SUFFIXES + JSONL_SUFFIXES + RESPONSE_SUFFIXES) and path.stat().st_size == 0:
         log.warning("%s is empty: no papers", path)
         return FeedResult(papers=(), updates=(), announced=True, date=None, origin=str(path))
     if name.endswith(FEED_SUFFIXES):
@@ -39,7 +41,26 @@ def read_source_file(path: str | Path) -> FeedResult:
             date=None,
             origin=str(path),
         )
-    raise SourceError(f"{path}: unknown source type; expected {', '.join(FEED_SUFFIXES + JSONL_SUFFIXES)}")
+    if name.endswith(RESPONSE_SUFFIXES):
+        return _saved_response(path)
+    suffixes = ", ".join(FEED_SUFFIXES + JSONL_SUFFIXES + RESPONSE_SUFFIXES)
+    raise SourceError(f"{path}: unknown source type; expected {suffixes}")
+
+
+def _saved_response(path: Path) -> FeedResult:
+    """An OpenReview API v2 response (`{"notes": [...]}`) or a bioRxiv one (`{"collection": [...]}`)."""
+    from .biorxiv import read_details
+    from .openreview import read_notes
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{path}: not a JSON API response ({exc})") from exc
+    if isinstance(data, dict) and "notes" in data:
+        return read_notes(data, str(path))
+    if isinstance(data, dict) and "collection" in data:
+        return read_details(data, str(path))
+    raise SourceError(f"{path}: neither an OpenReview response ('notes') nor a bioRxiv one ('collection')")
 
 
 def iter_jsonl(path: str | Path) -> Iterator[Paper]:
