@@ -165,7 +165,7 @@ def test_adding_a_section_changes_no_entrys_rendering(name):
 @pytest.mark.parametrize("name", sorted(LISTS))
 def test_taking_an_entry_out_changes_no_other_entrys_rendering(name):
     doc, _ = before(name)
-    for entry in doc.entries[::3]:
+    for entry in doc.entries[::5]:
         if not entry.paper_url or sum(e.paper_url == entry.paper_url for e in doc.entries) > 1:
             continue  # the lists' own duplicates: the other copy stays
         edited = remove_entry(doc, entry)

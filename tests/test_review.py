@@ -75,6 +75,14 @@ def review_on_edited_event(gh: FakeGitHub, workspace: Path, temp: Path, sender: 
     return run
 
 
+def review_in_process(gh: FakeGitHub, temp: Path, sender: str):
+    """`mimwatch review` as the action's step calls it, in this process (the event payload from GitHub)."""
+    event = temp / "event.json"
+    event.write_text(json.dumps(gh.edited_event(1, sender)), encoding="utf-8")
+    return CliRunner().invoke(main, ["review", "--list", "README.md", "--repo", "lupin/Awesome-MIM", "--open-pr",
+                                     "--event", str(event)])  # fmt: skip
+
+
 def section_of(text: str, key: str) -> str | None:
     entry = parse(text).find(arxiv_id=key)
     return entry.section if entry else None
@@ -133,8 +141,8 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     assert outcome == ("rejected",)
 
     # Idempotent: the same event again applies nothing twice.
-    again = review_on_edited_event(gh, workspace, temp, "alice")
-    assert again.returncode == 0 and gh.text(branch) == text and gh.pulls[0]["body"].count("@alice took out") == 1
+    again = review_in_process(gh, temp, "alice")
+    assert again.exit_code == 0 and gh.text(branch) == text and gh.pulls[0]["body"].count("@alice took out") == 1
 
     # The next scan proposes nothing twice, and retrains with the labels (three papers placed in sections).
     later = scan("--source", str(DAY_ONE))
@@ -154,8 +162,8 @@ def test_ticks_by_someone_without_write_access_are_ignored_and_said_so(repo):
     branch = gh.pulls[0]["head"]["ref"]
     before = gh.text(branch)
     gh.tick(1, f"out {MEDICAL}", "bob")  # bob may read, not write
-    run = review_on_edited_event(gh, workspace, temp, "bob")
-    assert run.returncode == 0, run.stderr
+    run = review_in_process(gh, temp, "bob")
+    assert run.exit_code == 0, run.output
     assert gh.text(branch) == before
     body = gh.pulls[0]["body"]
     assert "ticks by @bob were ignored: only people with write access steer mimwatch" in body
