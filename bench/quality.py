@@ -15,9 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from mimwatch.awesome import load
-from mimwatch.classify.data import load_corpus, positives
-from mimwatch.classify.tasks import evaluate, read_labels, read_manifest, read_not_negatives, train_from_files
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mimwatch, whatever is installed
+
+from mimwatch.awesome import load  # noqa: E402
+from mimwatch.classify.data import load_corpus, positives  # noqa: E402
+from mimwatch.classify.tasks import (  # noqa: E402
+    evaluate,
+    read_labels,
+    read_manifest,
+    read_not_negatives,
+    train_from_files,
+)
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 POOL = sorted((SHARED / "arxiv").glob("*.jsonl.gz"))

@@ -2,36 +2,47 @@
 
 For each quarter from 2022Q4 to 2023Q4: train on the list as it stood when the quarter began, through the
 code path the bot retrains with (`classify.follow.follow_list`: the list's entries as positives, recent
-papers it judged as negatives — here a stable half of the arXiv pool), then score the papers the maintainers
-added during the quarter (abstracts from abstracts.jsonl, authors from the list that took them in) mixed into
-the other half of the pool. Pool papers judged on-topic by hand (../shared/data/eval/pool_judged.jsonl,
-"yes"/"borderline"; see bench/judgements/README.md) are never negatives, neither in training nor here.
-The quarters are pooled: recall at 1/2/5 pool papers per 1,000 (each quarter's own cut), AP (weighted by
-papers), section top-1/top-3 over the added papers whose section the list already had, and recall and load
-at the operating threshold. The keyword and arxiv-sanity recipes run on the same data; sections are also
-compared with a per-section linear SVM. Prints one table. Usage: python bench/rolling.py
+papers it judged as negatives — here a stable half of the authored 2025 pool), then score the papers the
+maintainers added during the quarter (abstracts from abstracts.jsonl, authors from the list that took them in)
+among the other half, which no model saw. Negatives look like deployment (see bench/protocols.py): papers
+that carry authors, judged on-topic papers never among them. Quarters pooled: AP (weighted by papers),
+recall at 1/2/5 per 1,000 (each quarter's own cut), with paired bootstrap intervals against arxiv-sanity and
+between mimwatch and its ablations (each retrained without the part). Also: the author weight sweep (the
+stacker's author weight set by hand, text and evidence as trained), recall on added papers none of whose
+authors is in the list, the author-match rate of recent papers against the newest list, and section
+accuracy beside a per-section SVM. Usage: python bench/rolling.py
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from protocols import (
+    MIM,
+    Ranking,
+    authored_pool,
+    corpus_abstracts,
+    interval_table,
+    keyword,
+    list_examples,
+    paired_bootstrap,
+    pooled,
+    records,
+    sanity_scores,
+    split,
+    table,
+    train_mimwatch,
+)
 
 from mimwatch.awesome import load
-from mimwatch.classify.baselines import arxiv_sanity_scores, keyword_scores, section_svm_top3
-from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, pool_examples
-from mimwatch.classify.follow import follow_list
-from mimwatch.classify.metrics import relevance_figures
-from mimwatch.classify.tasks import read_not_negatives
+from mimwatch.classify.baselines import section_svm_top3
+from mimwatch.classify.data import Example, paper_key
+from mimwatch.classify.features import author_evidence, author_key
+from mimwatch.classify.model import TrainConfig
 from mimwatch.papers import normalise_title, title_key
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-MIM = SHARED / "awesome-mim"
 QUARTERS = [
     ("2022Q4", "history/README-2022-09-30.md", "history/README-2022-12-27.md"),
     ("2023Q1", "history/README-2022-12-27.md", "history/README-2023-03-21.md"),
@@ -39,7 +50,13 @@ QUARTERS = [
     ("2023Q3", "history/README-2023-06-14.md", "history/README-2023-09-05.md"),
     ("2023Q4", "history/README-2023-09-05.md", "README-2023-12-07.md"),
 ]
-JUDGED = [SHARED / "eval" / "pool_judged.jsonl", Path(__file__).parent / "judgements" / "extra_judged.jsonl"]
+VARIANTS = {
+    "mimwatch": TrainConfig(),
+    "  without author evidence (retrained)": TrainConfig(author_evidence="none"),
+    "  author weight in-sample (v2, retrained)": TrainConfig(author_evidence="in-sample", char_weight=0.5, min_df=2),
+    "  with title char n-grams (retrained)": TrainConfig(char_weight=0.5),
+}
+SWEEP = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 def added_papers(start, end, corpus: dict[str, dict]) -> list[Example]:
@@ -59,105 +76,94 @@ def added_papers(start, end, corpus: dict[str, dict]) -> list[Example]:
 
 
 def main() -> int:
-    pool_files = sorted((SHARED / "arxiv").glob("*.jsonl.gz"))
-    if not pool_files:
-        print(f"needs ../shared/data (looked in {SHARED})", file=sys.stderr)
+    if not MIM.exists():
+        print("needs ../shared/data", file=sys.stderr)
         return 1
-    corpus = load_corpus([MIM / "abstracts.jsonl"])
-    banned = read_not_negatives([p for p in JUDGED if p.exists()])
+    abstracts = corpus_abstracts()
     lists = {name: load(MIM / name) for _, a, b in QUARTERS for name in (a, b)}
-    every_list_paper = [e for d in lists.values() for e in d.entries]
-    listed = [Example(key=paper_key(e.arxiv_id, e.title), title=e.title) for e in every_list_paper]
-    pool = [e for e in pool_examples(pool_files, exclude=listed)
-            if e.key not in banned and title_key(e.title) not in banned]  # fmt: skip
-    stream = [e for e in pool if in_split(e.key, 0.5, "rolling")]
-    unseen = [e for e in pool if not in_split(e.key, 0.5, "rolling")]
-    print(f"pool: {len(stream):,} stream papers (negatives), {len(unseen):,} unseen; {len(banned)} judged left out",
-          file=sys.stderr)  # fmt: skip
+    listed = [Example(key=paper_key(e.arxiv_id, e.title), title=e.title) for d in lists.values() for e in d.entries]
+    stream, unseen = split(authored_pool(listed), "rolling")
+    print(f"authored pool: {len(stream):,} stream papers (negatives), {len(unseen):,} unseen", file=sys.stderr)
 
-    def abstracts(ids: list[str]) -> dict[str, str]:
-        return {i: corpus[i]["abstract"] for i in ids if i in corpus and corpus[i].get("abstract")}
-
-    methods = ("mimwatch", "mimwatch without authors", "arxiv-sanity", "keyword")
-    rows: dict[str, dict] = {m: {"pos": [], "cut": {k: [] for k in (1, 2, 5)}, "ap": []} for m in methods}
-    # Most pool papers (arxiver, ICLR) carry no authors, so no list author can lift them: the same figures
-    # over the pool papers that have authors keep the author evidence honest.
-    with_authors = np.array([bool(e.authors) for e in unseen])
-    fair: dict[str, dict] = {m: {"cut": {k: [] for k in (1, 2, 5)}, "ap": []} for m in methods}
+    rankings: dict[str, list[Ranking]] = {name: [] for name in [*VARIANTS, "arxiv-sanity", "keyword"]}
+    sweep: dict[float, list[Ranking]] = {w: [] for w in SWEEP}
+    no_author: list[np.ndarray] = []
     sections = {"mimwatch": [], "per-section SVM": []}
-    at_threshold = {"recall": [], "load": []}
-    times = []
+    times, stacks, kw_unseen = [], [], keyword(unseen)
     for quarter, start_name, end_name in QUARTERS:
         start, end = lists[start_name], lists[end_name]
-        added = added_papers(start, end, corpus)
-        began = time.perf_counter()
-        model = follow_list(None, start, abstracts, stream)
-        times.append(time.perf_counter() - began)
-        records = [{"id": e.key, "title": e.title, "abstract": e.abstract, "authors": list(e.authors)}
-                   for e in [*added, *unseen]]  # fmt: skip
-        scores = model.score(records, explain=False)
-        rel = np.array([s.relevance for s in scores])
-        no_authors = model.score([{**r, "authors": []} for r in records], explain=False)
-        plain = np.array([s.relevance for s in no_authors])
-        positives = [Example(key=paper_key(e.arxiv_id, e.title), title=e.title,
-                             abstract=abstracts([e.arxiv_id]).get(e.arxiv_id, "") if e.arxiv_id else "",
-                             section=e.section) for e in start.entries if e.section]  # fmt: skip
-        sanity = arxiv_sanity_scores(positives, stream, [*added, *unseen])
-        keyword = keyword_scores([*added, *unseen])
+        added = added_papers(start, end, abstracts.corpus)
+        test = [*added, *unseen]
         n = len(added)
-        for name, values in (("mimwatch", rel), ("mimwatch without authors", plain), ("arxiv-sanity", sanity),
-                             ("keyword", keyword)):  # fmt: skip
-            figures = relevance_figures(values[:n], values[n:])
-            rows[name]["ap"].append((figures["AP"], n))
-            for k in (1, 2, 5):
-                rows[name]["cut"][k].append(figures[f"R@{k}/1000"] * n)
-            rows[name]["pos"].append(n)
-            subset = relevance_figures(values[:n], values[n:][with_authors])
-            fair[name]["ap"].append((subset["AP"], n))
-            for k in (1, 2, 5):
-                fair[name]["cut"][k].append(subset[f"R@{k}/1000"] * n)
-        at_threshold["recall"].append(sum(s.relevant for s in scores[:n]))
-        at_threshold["load"].append(float(np.mean([s.relevant for s in scores[n:]]) * 1000))
-        eligible = [(e, s) for e, s in zip(added, scores[:n], strict=True) if e.section in model.sections]
-        sections["mimwatch"] += [(e.section, [name for name, _ in s.sections]) for e, s in eligible]
-        svm_top3 = section_svm_top3(positives, [e for e, _ in eligible])
-        sections["per-section SVM"] += [(e.section, top) for (e, _), top in zip(eligible, svm_top3, strict=True)]
-        print(f"{quarter}: trained on {len(start.entries)} entries in {times[-1]:.1f} s; {n} papers added; "
-              f"mimwatch R@2/1000 {rows['mimwatch']['cut'][2][-1] / n:.3f}, arxiv-sanity "
-              f"{rows['arxiv-sanity']['cut'][2][-1] / n:.3f}", file=sys.stderr)  # fmt: skip
+        for name, config in VARIANTS.items():
+            began = time.perf_counter()
+            model = train_mimwatch(start, abstracts, stream, config)
+            if name == "mimwatch":
+                times.append(time.perf_counter() - began)
+                stacks.append(model.stack)
+                scored = model.score(records(test), explain=False)
+                rel = np.array([s.relevance for s in scored])
+                # the author weight sweep: the trained text score and evidence, the author weight set by hand
+                W, _, _, _ = model.vectors(records(test))
+                text = W @ model.coef + model.intercept
+                keys = [[author_key(a) for a in e.authors] for e in test]
+                evidence = author_evidence(keys, model.author_weights, config.author_cap)
+                a = model.stack[0]
+                for w in SWEEP:
+                    z = a * text + w * evidence
+                    sweep[w].append(Ranking(z[:n], z[n:]))
+                listed_authors = {k for k in model.list_authors if k}
+                no_author.append(np.array([not any(author_key(x) in listed_authors for x in e.authors)
+                                           for e in added]))  # fmt: skip
+                eligible = [(e, s) for e, s in zip(added, scored[:n], strict=True) if e.section in model.sections]
+                sections["mimwatch"] += [(e.section, [name for name, _ in s.sections]) for e, s in eligible]
+                positives = list_examples(start, abstracts)
+                top3 = section_svm_top3(positives, [e for e, _ in eligible])
+                sections["per-section SVM"] += [(e.section, t) for (e, _), t in zip(eligible, top3, strict=True)]
+            else:
+                rel = np.array([s.relevance for s in model.score(records(test), explain=False)])
+            rankings[name].append(Ranking(rel[:n], rel[n:]))
+        sanity = sanity_scores(start, abstracts, stream, test)
+        rankings["arxiv-sanity"].append(Ranking(sanity[:n], sanity[n:]))
+        kw = keyword(added)
+        rankings["keyword"].append(Ranking(kw, kw_unseen))
+        print(f"{quarter}: {len(start.entries)} entries, {n} added; mimwatch retrained in {times[-1]:.1f} s, R@2/1000 "
+              f"{rankings['mimwatch'][-1].figures()['R@2/1000']:.3f}, arxiv-sanity "
+              f"{rankings['arxiv-sanity'][-1].figures()['R@2/1000']:.3f}", file=sys.stderr)  # fmt: skip
 
-    total = sum(rows["mimwatch"]["pos"])
+    total = sum(len(r.pos) for r in rankings["mimwatch"])
     print(f"Rolling protocol, 2022Q4-2023Q4 pooled: {total} papers added by the maintainers, each quarter scored "
-          f"among {len(unseen):,} unseen pool papers\n")
-    print(f"{'method':<28}{'AP':>8}{'R@1/1000':>10}{'R@2/1000':>10}{'R@5/1000':>10}{'recall@thr':>12}"
-          f"{'load/1000@thr':>15}{'section top-1':>15}{'section top-3':>15}")
-    for name, r in rows.items():
-        ap = sum(a * w for a, w in r["ap"]) / total
-        cells = [f"{ap:8.3f}"] + [f"{sum(r['cut'][k]) / total:10.3f}" for k in (1, 2, 5)]
-        thr = ["", ""]
-        sec = ["", ""]
-        if name == "mimwatch":
-            thr = [f"{sum(at_threshold['recall']) / total:.3f}", f"{np.mean(at_threshold['load']):.2f}"]
-            sec = _section_cells(sections["mimwatch"])
-        print(f"{name:<28}" + "".join(cells) + f"{thr[0]:>12}{thr[1]:>15}{sec[0]:>15}{sec[1]:>15}")
-    print(f"\nThe same over the {int(with_authors.sum()):,} unseen pool papers that carry authors:")
-    for name, r in fair.items():
-        ap = sum(a * w for a, w in r["ap"]) / total
-        print(f"{name:<28}{ap:8.3f}" + "".join(f"{sum(r['cut'][k]) / total:10.3f}" for k in (1, 2, 5)))
+          f"among {len(unseen):,} unseen authored 2025 papers\n")
+    print(table({name: pooled(r) for name, r in rankings.items()}))
+    comparisons = {"mimwatch - arxiv-sanity": paired_bootstrap(rankings["mimwatch"], rankings["arxiv-sanity"])}
+    for name in VARIANTS:
+        if name != "mimwatch":
+            comparisons[f"mimwatch - {name.strip()}"] = paired_bootstrap(rankings["mimwatch"], rankings[name])
     print()
-    svm = _section_cells(sections["per-section SVM"])
-    print(f"{'per-section SVM (sections)':<28}{'':>8}{'':>10}{'':>10}{'':>10}{'':>12}{'':>15}{svm[0]:>15}{svm[1]:>15}")
-    print(f"\nsection accuracy over {len(sections['mimwatch'])} added papers whose section the list already had; "
-          f"retraining took {min(times):.1f}-{max(times):.1f} s per quarter")
+    print(interval_table(comparisons))
+    print("\nauthor weight sweep (text and evidence as trained; the stacker fitted "
+          + ", ".join(f"{s[1]:.2f}" for s in stacks) + " per quarter):")
+    for w, r in sweep.items():
+        f = pooled(r)
+        print(f"  weight {w:>4}: AP {f['AP']:.3f}, R@2/1000 {f['R@2/1000']:.3f}")
+    print(f"\nrecall at 2/1000 on the {int(sum(m.sum() for m in no_author))} added papers with no list author:")
+    for name in ("mimwatch", "  without author evidence (retrained)", "  author weight in-sample (v2, retrained)",
+                 "arxiv-sanity"):  # fmt: skip
+        subset = [Ranking(r.pos[m], r.neg) for r, m in zip(rankings[name], no_author, strict=True)]
+        print(f"  {name.strip():<44}{pooled(subset)['R@2/1000']:.3f}")
+    newest = lists[QUARTERS[-1][2]]
+    authors_now = {author_key(a) for e in newest.entries for a in e.authors} - {""}
+    share = np.mean([any(author_key(a) in authors_now for a in e.authors) for e in unseen])
+    print(f"\nrecent papers (unseen, authored 2025) sharing an author with the newest list: {share:.1%} "
+          f"({len(authors_now):,} names in it)")
+    print(f"\n{'sections':<28}{'top-1':>8}{'top-3':>8}  over {len(sections['mimwatch'])} added papers whose "
+          "section the list already had")  # fmt: skip
+    for name, pairs in sections.items():
+        top1 = np.mean([t == g[0] for t, g in pairs])
+        top3 = np.mean([t in g[:3] for t, g in pairs])
+        print(f"{name:<28}{top1:8.3f}{top3:8.3f}")
+    print(f"\nretraining took {min(times):.1f}-{max(times):.1f} s per quarter")
     return 0
-
-
-def _section_cells(pairs: list[tuple[str, list[str]]]) -> list[str]:
-    if not pairs:
-        return ["-", "-"]
-    top1 = np.mean([truth == guesses[0] for truth, guesses in pairs])
-    top3 = np.mean([truth in guesses[:3] for truth, guesses in pairs])
-    return [f"{top1:.3f}", f"{top3:.3f}"]
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ def test_a_model_is_arrays_and_json_only(tiny_model):
     with np.load(tiny_model / "model.npz", allow_pickle=False) as data:
         assert all(data[name].dtype != object for name in data.files)
     meta = json.loads((tiny_model / "model.json").read_text())
-    assert "sklearn_version" not in meta and meta["format_version"] == 2
+    assert "sklearn_version" not in meta and meta["format_version"] == 3 and len(meta["stack"]) == 3
 
 
 def test_another_model_format_is_a_clear_error(tiny_model, tmp_path):
@@ -111,7 +111,7 @@ def test_another_model_format_is_a_clear_error(tiny_model, tmp_path):
     meta = json.loads((old / "model.json").read_text())
     meta["format_version"] = 1
     (old / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(ModelError, match=r"model format 1 is not the 2 this mimwatch reads; retrain"):
+    with pytest.raises(ModelError, match=r"model format 1 is not the 3 this mimwatch reads; retrain"):
         Model.load(old)
     result = CliRunner().invoke(main, ["classify", "--model", str(old), "--input", str(POOL)])
     assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
@@ -241,8 +241,23 @@ def test_the_features_are_hashing_vectorizers_column_for_column():
     expected = sp.hstack([words.transform([F.document(t, a) for t, a in zip(titles, abstracts, strict=True)]),
                           chars.transform(titles)], format="csr")  # fmt: skip
     for _ in range(2):  # cold, then from the caches of hashed terms and title words
-        ours, terms = F.counts_and_terms(titles, abstracts)
+        ours, analysed = F.counts_and_terms(titles, abstracts)
         assert (ours != expected).nnz == 0 and (F.counts(titles, abstracts) != expected).nnz == 0
     assert len(titles) == 120 and expected.nnz > 10_000
+    terms = analysed.terms
     assert terms[-4][:3] == ["unicode", "naive", "cafe"] and "3d" in terms[-4]  # "fußball": no token (ß)
     assert all(F.term_column(t) == abs(murmurhash3_32(t, seed=0, positive=False)) % F.N_WORD for t in terms[0])
+    # Each term's column, kept in reading order for explanations, is the one it was counted in.
+    row = len(terms) - 4
+    start, end = analysed.offsets[row], analysed.offsets[row + 1]
+    assert analysed.columns[start:end].tolist() == [F.term_column(t) for t in terms[-4]]
+
+
+def test_an_explanation_names_the_first_term_of_a_column_in_reading_order():
+    from mimwatch.classify import features as F
+
+    _, analysed = F.counts_and_terms(["Masked autoencoders", "Nothing here"], ["scale masked autoencoders", None])
+    masked, pair = F.term_column("masked"), F.term_column("masked autoencoders")
+    names = F.first_terms_for(analysed, [[pair, masked, F.term_column("absent")], []])
+    assert names == {(0, masked): "masked", (0, pair): "masked autoencoders"}
+    assert F.first_terms_for(analysed, [[], [F.term_column("masked")]]) == {}

@@ -32,7 +32,7 @@ from .fakes.github_api import FakeGitHub
 
 DAY_ONE = Path(__file__).parent / "data" / "review" / "day-one.jsonl"
 MEDICAL, VIDEO, TRIAGE = "2503.14013", "2503.15096", "2504.09155"
-ROSS3D, EGO_EXO = "2504.01901", "2503.19706"  # under the threshold: "also considered"
+FUSEDMIM, SAR = "2503.18540", "2504.13310"  # under the threshold: "also considered"
 
 
 class Repos(URIPattern):
@@ -96,7 +96,7 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     branch = pr["head"]["ref"]
     marks = marker_ids(pr["body"])
     assert set(marks["ids"]) == {MEDICAL, VIDEO} and marks["triage"] == [TRIAGE]
-    assert set(marks["considered"]) == {ROSS3D, EGO_EXO}
+    assert set(marks["considered"]) == {FUSEDMIM, SAR}
 
     # The boxes render as GitHub's task list (clickable), in list items: one per action, none in the table.
     html = cmarkgfm.github_flavored_markdown_to_html(pr["body"], options=Options.CMARK_OPT_UNSAFE)
@@ -107,7 +107,7 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     gh.tick(1, f"move {MEDICAL} MIM%20with%20Constrastive%20Learning", "alice")
     gh.tick(1, f"out {VIDEO}", "alice")
     gh.tick(1, f"add {TRIAGE} MIM%20with%20Advanced%20Masking", "alice")
-    gh.tick(1, f"add {ROSS3D} MIM%20for%20Transformers", "alice")
+    gh.tick(1, f"add {FUSEDMIM} Remote%20Sensing%20Image", "alice")
     fixed = gh.text(branch).replace("Boosting Semi-Supervised Medical", "Boosting Semi-supervised Medical")
     theirs = gh.edit_branch(branch, fixed, "Fix a title")
 
@@ -118,7 +118,7 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     text = gh.text(branch)
     assert section_of(text, MEDICAL) == "MIM with Constrastive Learning" and "Boosting Semi-supervised" in text
     assert section_of(text, VIDEO) is None
-    assert section_of(text, TRIAGE) == "MIM with Advanced Masking" and section_of(text, ROSS3D) == "MIM for Transformers"
+    assert section_of(text, TRIAGE) == "MIM with Advanced Masking" and section_of(text, FUSEDMIM) == "Remote Sensing Image"
     assert theirs in gh.history(gh.branches[branch]) and not any(forced for *_, forced in gh.ref_moves)
 
     body = gh.pulls[0]["body"]
@@ -126,18 +126,18 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     done = body.split("## Done", 1)[1]
     for line in ("@alice moved **Boosting Semi", "to *MIM with Constrastive Learning*",
                  "@alice took out **When the Future Becomes the Past", "@alice added **Evolved Hierarchical Masking",
-                 "to *MIM with Advanced Masking*", "@alice added **Ross3D"):  # fmt: skip
+                 "to *MIM with Advanced Masking*", "@alice added **HiRes-FusedMIM"):  # fmt: skip
         assert line in done
     marks = marker_ids(body)
-    assert set(marks["ids"]) == {MEDICAL, TRIAGE, ROSS3D} and not marks["triage"]
-    assert marks["considered"] == [EGO_EXO]
+    assert set(marks["ids"]) == {MEDICAL, TRIAGE, FUSEDMIM} and not marks["triage"]
+    assert marks["considered"] == [SAR]
 
     with sqlite3.connect(temp / "mimwatch" / "state.sqlite") as db:
         labels = dict(((k, (s, v)) for k, s, v in db.execute("SELECT key, section, verdict FROM labels")))
         outcome = db.execute("SELECT outcome FROM outcomes WHERE id = ?", (VIDEO,)).fetchone()
     assert labels == {MEDICAL: ("MIM with Constrastive Learning", "section"), VIDEO: (None, "rejected"),
                       TRIAGE: ("MIM with Advanced Masking", "positive"),
-                      ROSS3D: ("MIM for Transformers", "positive")}  # fmt: skip
+                      FUSEDMIM: ("Remote Sensing Image", "positive")}  # fmt: skip
     assert outcome == ("rejected",)
 
     # Idempotent: the same event again applies nothing twice.
@@ -152,7 +152,7 @@ def test_ticks_are_carried_out_on_the_branch_in_the_body_and_in_the_state(repo):
     retrained = [Model.load(f) for f in Path(os.environ["MIMWATCH_MODEL_CACHE"]).iterdir() if (f / "model.json").exists()]
     placed = [{e["key"]: e["section"] for e in m.entries} for m in retrained]
     assert any(p.get(MEDICAL) == "MIM with Constrastive Learning" and p.get(TRIAGE) == "MIM with Advanced Masking"
-               and p.get(ROSS3D) == "MIM for Transformers" and VIDEO not in p for p in placed)  # fmt: skip
+               and p.get(FUSEDMIM) == "Remote Sensing Image" and VIDEO not in p for p in placed)  # fmt: skip
     assert gh.text(branch).count(f"arxiv.org/abs/{MEDICAL}") == 1 and len(gh.pulls) == 1
 
 

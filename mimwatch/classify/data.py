@@ -109,11 +109,14 @@ def training_set(
     stream: Sequence[bool] | None = None,
     sample: NegativeSample | None = None,
     title_only_share: float = 0.05,
+    chars: bool = True,
 ):  # returns a model.TrainingSet
     """Counts of list entries and negatives (papers as text, plus a shipped sample already counted).
 
     `stream`: per negative, whether it is a recent stream paper (sets the reading-budget threshold);
-    the sample's papers are recent stream papers by construction.
+    the sample's papers are recent stream papers by construction. `chars` off: the negatives' title character
+    n-grams are not counted (only the relevance head reads negatives; without character features, it needs
+    none; the list's entries always have them, for the section head).
     """
     import numpy as np
     import scipy.sparse as sp
@@ -121,9 +124,9 @@ def training_set(
     from .model import TrainingSet
 
     pos_counts = counts([p.title for p in positives], [p.abstract for p in positives])
-    neg_counts = counts([n.title for n in negatives], [n.abstract for n in negatives])
+    neg_counts = counts([n.title for n in negatives], [n.abstract for n in negatives], chars)
     title_rows = [n for n in negatives if n.abstract and in_split(n.key, title_only_share, "title-only")]
-    title_counts = counts([n.title for n in title_rows], [""] * len(title_rows))
+    title_counts = counts([n.title for n in title_rows], [""] * len(title_rows), chars)
     neg_authors = [[author_key(a) for a in n.authors] for n in negatives]
     title_authors = [[author_key(a) for a in n.authors] for n in title_rows]
     stream_mask = list(stream) if stream is not None else [True] * len(negatives)

@@ -8,12 +8,14 @@ not text. Weighting (IDF, sublinear tf, l2 per block) is fitted per training run
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mmh3
 import numpy as np
@@ -95,8 +97,12 @@ class _Hashing:
         return column
 
     def counts(self, rows: Iterable[Sequence[str]]) -> sp.csr_matrix:
-        """One row of summed counts per list of terms. The hashes are 4-byte ints in an array, not Python
-        objects: training hashes ~10 million terms."""
+        """One row of summed counts per list of terms."""
+        return self.counts_and_columns(rows)[0]
+
+    def counts_and_columns(self, rows: Iterable[Sequence[str]]) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """`counts`, and each term's column in reading order with the rows' offsets into them. The hashes are
+        4-byte ints in an array, not Python objects: training hashes ~10 million terms."""
         hashes = array("i")
         indptr = [0]
         for terms in rows:
@@ -104,11 +110,11 @@ class _Hashing:
             indptr.append(len(hashes))
         # abs() in 64 bits: HashingVectorizer maps -2**31 to what abs(-2**31) % n would be, which this is.
         columns = np.abs(np.frombuffer(hashes, dtype=np.int32).astype(np.int64)) % self.n_features
+        offsets = np.asarray(indptr, np.int64)
         shape = (len(indptr) - 1, self.n_features)
-        out = sp.csr_matrix((np.ones(len(columns), np.float32), columns.astype(np.int32),
-                             np.asarray(indptr, np.int64)), shape=shape)  # fmt: skip
+        out = sp.csr_matrix((np.ones(len(columns), np.float32), columns.astype(np.int32), offsets), shape=shape)
         out.sum_duplicates()
-        return out
+        return out, columns, offsets
 
 
 _WORDS = _Hashing(N_WORD)
@@ -121,20 +127,33 @@ def document(title: str, abstract: str | None) -> str:
     return f"{title}. {title}. {(abstract or '').strip()}".strip()
 
 
-def counts(titles: Sequence[str], abstracts: Sequence[str | None]) -> sp.csr_matrix:
-    """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams.
+def counts(titles: Sequence[str], abstracts: Sequence[str | None], chars: bool = True) -> sp.csr_matrix:
+    """Raw hashed counts, one row per paper: word 1-2 grams of title+abstract, then title character n-grams
+    (`chars` off: that block left empty, for papers only a relevance head without them reads).
     (Streams the texts: training counts tens of thousands of papers and keeps none of their terms.)"""
     words = _WORDS.counts(_word_terms(document(t, a)) for t, a in zip(titles, abstracts, strict=True))
-    chars = _CHARS.counts(_title_char_ngrams(t or "") for t in titles)
-    return sp.hstack([words, chars], format="csr", dtype=np.float32)
+    if not chars:
+        empty = sp.csr_matrix((len(titles), N_CHAR), dtype=np.float32)
+        return sp.hstack([words, empty], format="csr", dtype=np.float32)
+    char_counts = _CHARS.counts(_title_char_ngrams(t or "") for t in titles)
+    return sp.hstack([words, char_counts], format="csr", dtype=np.float32)
 
 
-def counts_and_terms(titles: Sequence[str], abstracts: Sequence[str | None]) -> tuple[sp.csr_matrix, list[list[str]]]:
-    """`counts`, and each paper's words and word pairs in reading order (title first), to explain it."""
+@dataclass(frozen=True)
+class Analysed:
+    """Papers' words and word pairs in reading order (title first), with the word column of each term."""
+
+    terms: list[list[str]]
+    columns: np.ndarray  # all papers' terms' columns, concatenated
+    offsets: np.ndarray  # paper i's terms are columns[offsets[i]:offsets[i + 1]]
+
+
+def counts_and_terms(titles: Sequence[str], abstracts: Sequence[str | None]) -> tuple[sp.csr_matrix, Analysed]:
+    """`counts`, and each paper's terms with their columns, to explain it."""
     terms = [_word_terms(document(t, a)) for t, a in zip(titles, abstracts, strict=True)]
-    words = _WORDS.counts(terms)
+    words, columns, offsets = _WORDS.counts_and_columns(terms)
     chars = _CHARS.counts(_title_char_ngrams(t or "") for t in titles)
-    return sp.hstack([words, chars], format="csr", dtype=np.float32), terms
+    return sp.hstack([words, chars], format="csr", dtype=np.float32), Analysed(terms, columns, offsets)
 
 
 def term_column(term: str) -> int:
@@ -142,26 +161,24 @@ def term_column(term: str) -> int:
     return _WORDS.column(term)
 
 
-def first_terms_for(analysed: Sequence[Sequence[str]], wanted: Sequence[Sequence[int]]) -> dict[tuple[int, int], str]:
+def first_terms_for(analysed: Analysed, wanted: Sequence[Sequence[int]]) -> dict[tuple[int, int], str]:
     """For each paper (row) and each of its wanted word-block columns, the first of its terms (in reading
-    order: the title first) that hashes there. (A plain loop that stops at the last wanted column: faster
-    here than matching all terms in bulk with numpy, measured.)"""
-    names: dict[tuple[int, int], str] = {}
-    cached = _WORDS.columns.get  # the hot loop: a dict lookup, the function call only for a term not seen yet
-    for row, (terms, columns) in enumerate(zip(analysed, wanted, strict=True)):
-        left = set(columns)
-        if not left:
-            continue
-        for term in terms:
-            column = cached(term)
-            if column is None:
-                column = term_column(term)
-            if column in left:
-                names[(row, column)] = term
-                left.discard(column)
-                if not left:
-                    break
-    return names
+    order: the title first) that hashes there. All papers at once: each term's (row, column) is matched against
+    the wanted pairs, and the first position of each pair kept."""
+    n_rows = len(analysed.terms)
+    want = np.repeat(np.arange(n_rows, dtype=np.int64), [len(w) for w in wanted]) * N_WORD
+    want += np.fromiter((c for w in wanted for c in w), dtype=np.int64, count=len(want))
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(analysed.offsets))
+    keys = rows * N_WORD + analysed.columns
+    hits = np.flatnonzero(np.isin(keys, want))
+    pairs, first = np.unique(keys[hits], return_index=True)  # np.unique keeps each value's first position
+    positions = hits[first]
+    terms = analysed.terms
+    return {
+        (row, column): terms[row][position]
+        for row, column, position in zip((pairs // N_WORD).tolist(), (pairs % N_WORD).tolist(),
+                                         (positions - analysed.offsets[pairs // N_WORD]).tolist(), strict=True)
+    }
 
 
 def analyse(title: str, abstract: str | None) -> list[str]:
@@ -185,6 +202,8 @@ class Weighting:
         blocks = [X] if sp.issparse(X) else list(X)
         df = sum(np.bincount(sp.csr_matrix(b).indices, minlength=N_FEATURES) for b in blocks)
         n = sum(b.shape[0] for b in blocks)
+        if char_weight == 0:
+            df[N_WORD:] = 0  # no character columns at all: a smaller matrix, faster fits
         keep = np.flatnonzero((df >= min_df) & (df <= max_df * n))
         idf = np.log((1 + n) / (1 + df[keep])) + 1.0
         return cls(keep.astype(np.int64), idf.astype(np.float32), char_weight)
@@ -228,6 +247,7 @@ class Weighting:
 # ---- authors ----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=200_000)  # names recur across papers, and each paper's are keyed twice (evidence, reasons)
 def author_key(name: str) -> str:
     """`Kaiming He` → `kaiming he`: first and last name, accents, case and middle names folded away.
     (Surname and initial would make every "Y. Wang" one author: a third of all papers would match.)"""
@@ -267,3 +287,54 @@ def list_authors_of(authors: Sequence[str], known: Counter[str], own_entry: bool
 def author_feature(n_list_authors: Sequence[int], cap: int = 3) -> np.ndarray:
     """The author evidence: list authors on the paper, 0..cap, scaled to 0..1."""
     return np.minimum(np.asarray(n_list_authors, dtype=np.float32), cap) / cap
+
+
+def author_log_ratios(
+    positive_keys: Sequence[Sequence[str]], negative_keys: Sequence[Sequence[str]]
+) -> dict[str, float]:
+    """Per list author (by key): the log of how much more often the name stands on the list's entries than on
+    recent papers that carry authors (the negatives) — a common name (`yang liu`) that is everywhere counts for
+    little, a rare name of the list for much. Additive smoothing on the negatives' side; names no list entry has
+    are left out."""
+    pos, neg = author_counts(positive_keys), author_counts(negative_keys)
+    n_pos, n_neg = max(len(positive_keys), 1), max(authored(negative_keys), 1)
+    return {k: math.log((c / n_pos) / ((neg.get(k, 0) + 1) / (n_neg + 1))) for k, c in pos.items() if k}
+
+
+def authored(keys: Sequence[Sequence[str]]) -> int:
+    """How many of the papers carry an author: a paper without any can tell nothing of how common a name is."""
+    return sum(1 for paper in keys if any(paper))
+
+
+def author_evidence(
+    keys: Sequence[Sequence[str]],
+    weights: dict[str, float],
+    cap: float,
+    own: str | None = None,
+    list_counts: Counter[str] | None = None,
+    negative_counts: Counter[str] | None = None,
+    n_pos: int = 1,
+    n_neg: int = 1,
+) -> np.ndarray:
+    """Each paper's author evidence: its strongest list author's log-ratio, 0..`cap` (0 without one).
+
+    `own`: the papers are themselves list entries ("positive") or negatives ("negative") counted in the
+    weights: each leaves its own occurrence out (recomputed from `list_counts`/`negative_counts`), so that no
+    paper is evidence for itself."""
+    out = np.zeros(len(keys), dtype=np.float64)
+    for i, paper in enumerate(keys):
+        best = 0.0
+        for k in set(paper):
+            if not k or k not in weights:
+                continue
+            if own is None:
+                w = weights[k]
+            else:
+                c = (list_counts or Counter())[k] - (own == "positive")
+                if c <= 0:
+                    continue
+                m = (negative_counts or Counter()).get(k, 0) - (own == "negative")
+                w = math.log((c / max(n_pos - (own == "positive"), 1)) / ((m + 1) / (n_neg + 1)))
+            best = max(best, w)
+        out[i] = min(best, cap)
+    return out

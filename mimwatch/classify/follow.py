@@ -26,8 +26,8 @@ from ..awesome.document import AwesomeList
 from ..awesome.model import Entry
 from ..papers import normalise_title
 from .data import SAMPLE_FILE, Example, NegativeSample, paper_key, training_set
-from .features import author_key, counts
-from .model import Model, ModelError, TrainConfig, TrainingSet, train
+from .features import author_counts, author_key, counts
+from .model import Model, ModelError, TrainConfig, TrainingSet, train, train_sections
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +40,29 @@ class ListChanges:
     new_entries: tuple[str, ...]  # keys (arXiv id or title) the model has not trained on
     new_sections: tuple[str, ...]
     moved: int  # entries the model knows under another section
+    removed: int = 0  # entries the model trained on that the list no longer has
 
     @property
     def any(self) -> bool:
-        return bool(self.new_entries or self.new_sections or self.moved)
+        return bool(self.new_entries or self.new_sections or self.moved or self.removed)
 
     def describe(self) -> str:
         return (f"{len(self.new_entries)} new entries, {len(self.new_sections)} new sections "
-                f"({', '.join(self.new_sections) or 'none'}), {self.moved} moved")  # fmt: skip
+                f"({', '.join(self.new_sections) or 'none'}), {self.moved} moved, {self.removed} removed")  # fmt: skip
 
 
 def list_changes(model: Model, doc: AwesomeList, labelled: Sequence[Entry] = ()) -> ListChanges:
     known = {e["key"]: e["section"] for e in model.entries}
-    new_entries, moved = [], 0
+    new_entries, moved, present = [], 0, set()
     for entry in _entries(doc, labelled):
         key = paper_key(entry.arxiv_id, entry.title)
+        present.add(key)
         if key not in known:
             new_entries.append(key)
         elif known[key] != entry.section:
             moved += 1
     new_sections = tuple(s for s in doc.sections if s not in model.sections)
-    return ListChanges(tuple(dict.fromkeys(new_entries)), new_sections, moved)
+    return ListChanges(tuple(dict.fromkeys(new_entries)), new_sections, moved, len(set(known) - present))
 
 
 def _entries(doc: AwesomeList, labelled: Sequence[Entry] = ()) -> list:
@@ -99,9 +101,11 @@ def follow_list(
     changes = list_changes(model, doc, labelled) if model is not None else None
     if changes is not None and not changes.any:
         return model
-    data = list_training_set(model, doc, abstracts, negatives, sample, labelled)
+    if model is not None and changes is not None and not changes.new_entries:  # moved, renamed, removed
+        return refit_sections(model, doc, labelled, changes)
     if config is None:
         config = TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
+    data = list_training_set(model, doc, abstracts, negatives, sample, labelled, chars=config.char_weight > 0)
     if (n_negatives := data.negative_counts.shape[0]) < 1000:
         log.warning("retraining on only %d negatives: threshold and calibration are rough", n_negatives)
     followed, report = train(data, doc.sections, config)
@@ -113,6 +117,34 @@ def follow_list(
     return followed
 
 
+def refit_sections(model: Model, doc: AwesomeList, labelled: Sequence[Entry], changes: ListChanges) -> Model:
+    """The model with only its section head fitted again: the list has no paper the model has not trained on,
+    its sections moved or were renamed. Relevance and its threshold stay as they are; the list's authors are
+    this list's (a list that dropped entries no longer vouches for their authors: no evidence, no "already in
+    the list")."""
+    config = TrainConfig(**_tuples(model.meta["config"])) if model.meta.get("config") else TrainConfig()
+    rows = {e["key"]: i for i, e in enumerate(model.entries)}
+    entries = [e for e in _entries(doc, labelled) if paper_key(e.arxiv_id, e.title) in rows]
+    counts = sp.vstack([model.entry_counts[rows[paper_key(e.arxiv_id, e.title)]] for e in entries], format="csr")
+    sections = [s for s in doc.sections if any(e.section == s for e in entries)]
+    heads = train_sections(counts, [e.section for e in entries], sections, config, [e.title for e in entries])
+    meta = {**model.meta, "followed_list": {"changes": changes.describe(), "refit": "sections only",
+                                            "entries": len(entries)}}  # fmt: skip
+    meta["training"] = {
+        **meta.get("training", {}), "section_cv_top1": heads.cv_top1, "section_cv_top3": heads.cv_top3,
+        "heading_weight": heads.heading_weight, "knn_weight": heads.knn_weight, "section_C": heads.C,
+    }  # fmt: skip
+    list_authors = author_counts([author_key(a) for a in e.authors] for e in entries)
+    return replace(
+        model, list_authors=list_authors,
+        author_weights={k: w for k, w in model.author_weights.items() if k in list_authors},
+        sections=sections, section_weighting=heads.weighting, section_coef=heads.coef,
+        section_intercept=heads.intercept, heading_matrix=heads.headings, heading_weight=heads.heading_weight,
+        knn_weight=heads.knn_weight, entry_matrix=heads.entries, entry_counts=counts, meta=meta,
+        entries=[{"key": paper_key(e.arxiv_id, e.title), "title": e.title, "section": e.section} for e in entries],
+    )  # fmt: skip
+
+
 def list_training_set(
     model: Model | None,
     doc: AwesomeList,
@@ -120,6 +152,7 @@ def list_training_set(
     negatives: Sequence[Example],
     sample: NegativeSample | None,
     labelled: Sequence[Entry] = (),
+    chars: bool = True,
 ) -> TrainingSet:
     """Positives from the list and the papers placed by ticks (known entries' counts from the model, new ones
     from their text)."""
@@ -134,7 +167,7 @@ def list_training_set(
     listed_ids = {e.arxiv_id for e in entries if e.arxiv_id}
     listed_titles = {normalise_title(e.title) for e in entries}
     negatives = [n for n in negatives if n.key not in listed_ids and normalise_title(n.title) not in listed_titles]
-    data = training_set([], negatives, sample=sample)
+    data = training_set([], negatives, sample=sample, chars=chars)
     rows, positives = [], []
     for entry in entries:
         key = paper_key(entry.arxiv_id, entry.title)

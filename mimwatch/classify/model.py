@@ -46,7 +46,7 @@ NEEDS_TRIAGE = "needs triage"
 # The section fits stop at a loose tolerance on purpose: on the list's own cross-validation it ranks
 # sections better than a fit run to convergence (top-1 0.710 vs 0.691 on the December list).
 SECTION_MAX_ITER, SECTION_TOL = 300, 1e-3
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: relevance stacked out of sample (`stack`, `author_weights`); 2 still loads
 
 
 class ModelError(MimwatchError):
@@ -57,10 +57,18 @@ class ModelError(MimwatchError):
 class TrainConfig:
     C: float = 10.0  # relevance regularisation (larger: trusts the list's words more)
     section_Cs: tuple[float, ...] = (1.0, 10.0, 100.0)  # the section head's regularisation: chosen by CV
-    min_df: int = 2
+    min_df: int = 5  # a word or pair in fewer papers is no evidence (and a smaller matrix: retraining in 7 s)
     max_df: float = 0.5
-    char_weight: float = 0.5  # the title character n-grams beside the words
-    author_weight: float = 1.0  # scale of the author column (the regression learns its coefficient)
+    # The title's character 3-5-grams beside the words: off for relevance (on 2025 papers they cost AP: they
+    # tie a paper to the list's method names; bench/recent.py), kept for sections (the list's own entries).
+    char_weight: float = 0.0
+    section_char_weight: float = 0.5
+    author_weight: float = 1.0  # scale of the author column of an in-sample ("in-sample") author evidence
+    # How the author evidence is weighed: "stacked" — its weight fitted beside the out-of-fold text score, on
+    # papers the text head did not train on; "in-sample" — a column of the text regression (format 2, whose
+    # weight the nearly separable data drives up); "none" — text only (an ablation).
+    author_evidence: str = "stacked"
+    author_cap: float = 2.0  # the strongest list author's log-ratio counts up to this
     candidates_per_1000: float = 2.5  # the reading budget that sets the operating threshold
     folds: int = 5
     title_only_share: float = 0.05  # negatives also seen title-only, so that "short" is no signal
@@ -116,6 +124,10 @@ class Model:
     entry_counts: sp.csr_matrix  # their raw hashed counts: a retrain needs no text of them
     list_authors: Counter[str]  # author key -> entries in the list
     meta: dict = field(default_factory=dict)
+    # Format 3: relevance = sigmoid(a * text decision + b * author evidence + c), a, b, c fitted out of sample
+    # (`stack`); the author evidence is the strongest list author's log-ratio (`author_weights`, capped).
+    stack: tuple[float, float, float] | None = None
+    author_weights: dict[str, float] = field(default_factory=dict)
 
     # ---- scoring -------------------------------------------------------------------------------
 
@@ -129,15 +141,23 @@ class Model:
     def author_weight(self) -> float:
         return float(self.meta.get("config", {}).get("author_weight", TrainConfig.author_weight))
 
-    def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]], list[list[str]]]:
+    def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]], F.Analysed]:
         """Relevance and section features of input records, the list authors of each, and its terms."""
         X, terms = F.counts_and_terms([r.get("title") or "" for r in records], [r.get("abstract") for r in records])
         authors = [F.list_authors_of(_authors(r), self.list_authors) for r in records]
         return self.weighting.transform(X), self.section_weighting.transform(X), authors, terms
 
-    def decision(self, W: sp.csr_matrix, n_list_authors: Sequence[int]) -> np.ndarray:
-        a = F.author_feature(n_list_authors) * self.author_weight
-        return W @ self.coef[:-1] + a * self.coef[-1] + self.intercept
+    def relevance(self, W: sp.csr_matrix, authors: Sequence[Sequence[str]]) -> np.ndarray:
+        """Calibrated relevance of papers (weighted features `W`, author keys `authors`)."""
+        if self.stack is None:  # format 2: the author column inside the text regression
+            n_list = [F.list_author_count(a, self.list_authors) for a in authors]
+            a = F.author_feature(n_list) * self.author_weight
+            return self.probability(W @ self.coef[:-1] + a * self.coef[-1] + self.intercept)
+        text = W @ self.coef + self.intercept
+        cap = float(self.meta.get("config", {}).get("author_cap", TrainConfig.author_cap))
+        evidence = F.author_evidence(authors, self.author_weights, cap)
+        a, b, c = self.stack
+        return 1.0 / (1.0 + np.exp(-(a * text + b * evidence + c)))
 
     def probability(self, decision: np.ndarray) -> np.ndarray:
         a, b = self.calibration
@@ -165,15 +185,16 @@ class Model:
         if not records:
             return []
         W, S, authors, analysed = self.vectors(records)
-        prob = self.probability(self.decision(W, [len(a) for a in authors]))
+        prob = self.relevance(W, [[F.author_key(a) for a in _authors(r)] for r in records])
         section_p = self.section_scores(S)
         order = np.argsort(-section_p, axis=1, kind="stable")[:, :3]
         terms = self._top_terms(W, analysed) if explain else [[] for _ in records]
         nearest = self._nearest(S) if explain else [[] for _ in records]
         lead = self.meta.get("config", {}).get("triage_lead", TrainConfig.triage_lead)
         scores = []
-        for i, record in enumerate(records):
-            top = [(self.sections[j], float(section_p[i, j])) for j in order[i]]
+        top_p, sections = np.take_along_axis(section_p, order, axis=1).tolist(), self.sections
+        for i, (record, columns) in enumerate(zip(records, order.tolist(), strict=True)):
+            top = [(sections[j], p) for j, p in zip(columns, top_p[i], strict=True)]
             clear = top[0][1] >= self.triage_floor and (len(top) < 2 or top[0][1] >= lead * top[1][1])
             reasons: dict[str, list] = {"terms": terms[i], "nearest": nearest[i]}
             if authors[i]:
@@ -190,17 +211,21 @@ class Model:
             )
         return scores
 
-    def _top_terms(self, W: sp.csr_matrix, analysed: Sequence[Sequence[str]], k: int = 6) -> list[list[str]]:
+    def _top_terms(self, W: sp.csr_matrix, analysed: F.Analysed, k: int = 6) -> list[list[str]]:
         """The words and word pairs that raised each paper's relevance most, named from its own text: the best
         columns are found on the matrix, then named by the first of the paper's terms that hashes to each."""
         n_words = self.weighting.n_word_columns
-        contrib = W[:, :n_words].multiply(self.coef[:n_words]).tocsr()
+        words = W if W.shape[1] == n_words else W[:, :n_words]  # format 2 and 3 alike: text columns first
+        contrib = words.multiply(self.coef[:n_words]).tocsr()
         # The k largest positive contributions of each row, for all rows at once: sort by (row, -value).
         rows = np.repeat(np.arange(contrib.shape[0]), np.diff(contrib.indptr))
-        order = np.lexsort((-contrib.data, rows))
-        rank = np.arange(len(order)) - contrib.indptr[rows[order]]
-        keep = order[(rank < k) & (contrib.data[order] > 0)]
-        columns = self.weighting.columns[contrib.indices[keep]]
+        raising = contrib.data > 0
+        rows, values, indices = rows[raising], contrib.data[raising], contrib.indices[raising]
+        order = np.lexsort((-values, rows))
+        starts = np.r_[0, np.cumsum(np.bincount(rows, minlength=contrib.shape[0]))[:-1]]
+        rank = np.arange(len(order)) - starts[rows[order]]
+        keep = order[rank < k]
+        columns = self.weighting.columns[indices[keep]]
         splits = np.cumsum(np.bincount(rows[keep], minlength=contrib.shape[0]))[:-1]
         best = [part.tolist() for part in np.split(columns, splits)]
         names = F.first_terms_for(analysed, best)
@@ -209,7 +234,10 @@ class Model:
     def _nearest(self, S: sp.csr_matrix, k: int = 3) -> list[list[dict]]:
         sims = (S @ self.entry_matrix.T).toarray()
         k = min(k, sims.shape[1])
-        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        # The k best of each row, ties to the earlier entry (as a stable sort): a partition, then those k sorted.
+        rank = -sims + np.arange(sims.shape[1]) * 1e-12
+        part = np.argpartition(rank, k - 1, axis=1)[:, :k] if k < sims.shape[1] else np.argsort(rank, axis=1)
+        top = np.take_along_axis(part, np.argsort(np.take_along_axis(rank, part, axis=1), axis=1), axis=1)
         entries = self.entries
         return [
             [{"title": entries[j]["title"], "section": entries[j]["section"], "id": entries[j]["key"],
@@ -244,6 +272,10 @@ class Model:
                 threshold=self.threshold, sections=self.sections, heading_weight=self.heading_weight,
                 knn_weight=self.knn_weight, entries=self.entries, list_authors=dict(sorted(self.list_authors.items())),
             )  # fmt: skip
+            if self.stack is not None:
+                meta.update(stack=list(self.stack), author_weights=self.author_weights)
+            else:
+                meta.update(format_version=2)  # the author column inside the text regression
             (scratch / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             # The shipped negative sample is data beside the model and stays; a manifest, card or plot
             # describes the model that was there and must not outlive it (the writer adds the new ones).
@@ -276,7 +308,7 @@ class Model:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(f"{folder}: model.json unreadable ({exc}); retrain with `mimwatch train`") from exc
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in (2, FORMAT_VERSION):
             raise ModelError(
                 f"{folder}: model format {meta.get('format_version')} is not the {FORMAT_VERSION} this mimwatch "
                 "reads; retrain with `mimwatch train`"
@@ -297,6 +329,8 @@ class Model:
                 heading_weight=float(meta["heading_weight"]), knn_weight=float(meta["knn_weight"]),
                 entry_matrix=_unsparse("entry", arrays), entries=list(meta["entries"]),
                 entry_counts=_unsparse("entry_counts", arrays), list_authors=Counter(meta["list_authors"]), meta=meta,
+                stack=tuple(meta["stack"]) if meta.get("stack") else None,
+                author_weights=dict(meta.get("author_weights") or {}),
             )  # fmt: skip
         except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
             raise ModelError(f"{folder}: model.npz damaged or incomplete ({exc}); retrain: `mimwatch train`") from exc
@@ -426,21 +460,46 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
 
     list_authors = F.author_counts(p["authors"] for p in data.positives)
     pos_authors = [F.list_author_count(p["authors"], list_authors, own_entry=True) for p in data.positives]
-    neg_authors = [F.list_author_count(a, list_authors) for a in [*data.negative_authors, *data.title_only_authors]]
+    neg_keys = [*data.negative_authors, *data.title_only_authors]
+    neg_authors = [F.list_author_count(a, list_authors) for a in neg_keys]
     authors = np.r_[pos_authors, neg_authors]
-    A = sp.csr_matrix(F.author_feature(authors).reshape(-1, 1) * config.author_weight)
-    X = sp.hstack([W, A], format="csr", dtype=np.float32)
-    del W
     y = np.r_[np.ones(n_pos), np.zeros(n_neg + n_title)]
-
+    stream = np.r_[np.zeros(n_pos, bool), data.stream, np.zeros(n_title, bool)]
+    folds = list(StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(np.zeros(len(y)), y))
+    author_weights: dict[str, float] = {}
+    stack = None
+    if config.author_evidence == "in-sample":  # format 2: the author column inside the text regression
+        A = sp.csr_matrix(F.author_feature(authors).reshape(-1, 1) * config.author_weight)
+        X = sp.hstack([W, A], format="csr", dtype=np.float32)
+    else:
+        X = W.astype(np.float32)
+    del W
     oof = np.zeros(len(y))
-    for train_idx, test_idx in StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(X, y):
+    for train_idx, test_idx in folds:
         fold = _relevance_clf(config).fit(X[train_idx], y[train_idx])
         oof[test_idx] = fold.decision_function(X[test_idx])
-    calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y)
-    a, b = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
-    oof_prob = 1.0 / (1.0 + np.exp(-(a * oof + b)))
-    stream = np.r_[np.zeros(n_pos, bool), data.stream, np.zeros(n_title, bool)]
+    if config.author_evidence == "in-sample":
+        calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y)
+        a, b = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
+        oof_prob = 1.0 / (1.0 + np.exp(-(a * oof + b)))
+    else:
+        # The other evidence is weighed on papers the text head did not see (out-of-fold text scores): its weight
+        # is what it adds to the words, not what the nearly separable training data would let it absorb.
+        pos_keys = [p["authors"] for p in data.positives]
+        author_weights = F.author_log_ratios(pos_keys, neg_keys)
+        neg_counts = F.author_counts(neg_keys)
+        common = {"list_counts": list_authors, "negative_counts": neg_counts, "n_pos": n_pos,
+                  "n_neg": F.authored(neg_keys)}  # fmt: skip
+        evidence = np.r_[
+            F.author_evidence(pos_keys, author_weights, config.author_cap, own="positive", **common),
+            F.author_evidence(neg_keys, author_weights, config.author_cap, own="negative", **common),
+        ]
+        if config.author_evidence == "none":
+            evidence = np.zeros_like(evidence)
+        stacker = LogisticRegression(C=1e4, max_iter=1000).fit(np.c_[oof, evidence], y)
+        stack = (float(stacker.coef_[0, 0]), float(stacker.coef_[0, 1]), float(stacker.intercept_[0]))
+        a, b = 1.0, 0.0
+        oof_prob = stacker.predict_proba(np.c_[oof, evidence])[:, 1]
     budget_scores = oof_prob[stream] if stream.any() else oof_prob[y == 0]
     threshold = _threshold_for_load(budget_scores, config.candidates_per_1000)
     relevance = _relevance_clf(config).fit(X, y)
@@ -462,7 +521,7 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
         heading_weight=heads.heading_weight,
         knn_weight=heads.knn_weight,
         section_C=heads.C,
-        author_coefficient=float(relevance.coef_[0, -1] * config.author_weight),
+        author_coefficient=float(stack[1] if stack else relevance.coef_[0, -1] * config.author_weight),
         positives_with_list_authors=float(np.mean(np.asarray(pos_authors) > 0)),
         negatives_with_list_authors=float(np.mean(np.asarray(authors)[neg] > 0)),
         oof_pr_curve=(precision.tolist(), recall.tolist()),
@@ -485,6 +544,8 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
         entry_counts=data.positive_counts,
         list_authors=list_authors,
         meta={"config": asdict(config), "training": report.as_dict()},
+        stack=stack,
+        author_weights={k: round(v, 4) for k, v in sorted(author_weights.items()) if v > 0},
     )
     return model, report
 
@@ -549,7 +610,7 @@ def train_sections(
     index = {s: i for i, s in enumerate(sections)}
     keep = [i for i, s in enumerate(labels) if s in index]
     y = np.array([index[labels[i]] for i in keep])
-    weighting = F.Weighting.fit(positive_counts, 1, 1.0, config.char_weight)
+    weighting = F.Weighting.fit(positive_counts, 1, 1.0, config.section_char_weight)
     Sp = weighting.transform(positive_counts)[keep]
     titles = [entry_titles[i] for i in keep] if entry_titles else [" ".join(sections)]
     heading_docs = heading_documents(sections, titles)

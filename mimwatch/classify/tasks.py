@@ -72,7 +72,8 @@ def train_from_files(
     ]
     negs += extra
     log.info("training on %d list entries and %d pool papers", len(pos), len(negs))
-    model, report = train(training_set(pos, negs), doc.sections, config)
+    chars = (config or TrainConfig()).char_weight > 0  # negatives' character n-grams only if relevance reads them
+    model, report = train(training_set(pos, negs, chars=chars), doc.sections, config)
     out = Path(out)
     model.save(out)
     write_manifest(out, list_path, doc, pos, negs, negatives, negative_share, split_salt, len(extra))
