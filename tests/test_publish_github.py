@@ -86,7 +86,9 @@ def test_rerun_updates_the_same_pr(fake):
     assert not any(m == "POST" and p.endswith("/pulls") and i > 0 for i, (m, p) in enumerate(fake.log[20:]))
 
 
-def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
+def opened_then_edited_by_hand(fake):
+    """The bot opens its PR with two papers; a maintainer drops the second and fixes the first's title on the
+    branch. Returns the publisher, the two candidates, the branch and the maintainer's text."""
     bot = publisher(fake)
     first, second = candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One")
     bot.open_or_update(proposal(first, second))
@@ -96,6 +98,11 @@ def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
     edited = edited[:start] + edited[edited.index("\n\n", start) + 2 :]  # they drop the second paper
     edited = edited.replace("New Masked Paper**", "New Masked Paper (MNP)**")  # and fix a title
     fake.edit_branch(branch, edited)
+    return bot, first, second, branch, edited
+
+
+def test_a_maintainers_edits_of_the_pr_branch_are_kept(fake):
+    bot, first, second, branch, edited = opened_then_edited_by_hand(fake)
     fake.push_to_main(LIST.replace("## Contribution\n", "## Contribution\n\nThanks.\n"))  # main moves on
     third = candidate("2403.00003", "Third Paper")
     carried = (first, second, third)
@@ -228,15 +235,7 @@ def test_pacing_towards_github_com_is_pygithubs_own(monkeypatch):
 def test_a_maintainers_commit_anywhere_on_the_branch_stops_rebuilds_for_good(fake):
     """Run 1 opens the PR; a maintainer removes one entry and fixes another; run 2 adds on top; run 3 finds the
     bot's own commit at the head, and still must not rebuild: "edited by hand" is a property of the branch."""
-    bot = publisher(fake)
-    first, second = candidate("2403.00001", "New Masked Paper"), candidate("2403.00002", "Second One")
-    bot.open_or_update(proposal(first, second))
-    branch = "mimwatch/2024-03-05"
-    edited = fake.text(branch)
-    start = edited.index("* **Second One**")
-    edited = edited[:start] + edited[edited.index("\n\n", start) + 2 :]
-    edited = edited.replace("New Masked Paper**", "New Masked Paper (MNP)**")
-    fake.edit_branch(branch, edited)
+    bot, first, second, branch, _ = opened_then_edited_by_hand(fake)
     carried = frozenset({first.paper.key, second.paper.key})
     third, fourth = candidate("2403.00003", "Third Paper"), candidate("2403.00004", "Fourth Paper")
     bot.open_or_update(Proposal(day=date(2024, 3, 6), list_path="README.md", candidates=(first, second, third),

@@ -12,16 +12,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import requests
 
-from .. import deadline as run_deadline
 from ..errors import SourceError
 from ..papers import Paper, parse_date
 from .feed import FeedResult
-from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, session_for
-from .retry import Backoff, parse_retry_after, unreachable
+from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, get_with_retries, session_for
+from .retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -125,40 +124,15 @@ class BiorxivSource:
         return paper_from_record(record, journal)
 
     def _get(self, path: str, params: dict | None = None) -> dict:
-        url = f"{self.base_url}/{path}"
-        host = urlparse(self.base_url).hostname or self.base_url
-        last, timed_out = "", 0
-        for attempt in range(1, self.backoff.attempts + 1):
-            retry_after = None
-            try:
-                response = self.session.get(url, params=params)
-                if response.status_code == 200:
-                    data = response.json()
-                    if not isinstance(data, dict) or "collection" not in data:
-                        raise ValueError("not bioRxiv's JSON (no 'collection')")
-                    return data
-                last = f"HTTP {response.status_code}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                timed_out = 0
-                if response.status_code in (400, 404):
-                    break
-            except requests.RequestException as exc:
-                if why := unreachable(exc, self.base_url):
-                    raise SourceError(f"bioRxiv ({path}): {why}") from exc
-                last = f"{type(exc).__name__}: {exc}"
-                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
-                if timed_out >= self.backoff.timeouts:
-                    raise SourceError(f"bioRxiv at {host} gave no answer in time {timed_out} times in a row ({last}); "
-                                      "stopped, nothing recorded") from exc  # fmt: skip
-            except ValueError as exc:
-                last, timed_out = str(exc), 0
-            if too_long := self.backoff.too_long(retry_after, host):
-                raise SourceError(f"bioRxiv: {too_long}")
-            if attempt < self.backoff.attempts:
-                wait = self.backoff.delay(attempt, retry_after)
-                log.warning("bioRxiv %s: %s; retrying in %.1f s", path, last, wait)
-                run_deadline.wait(wait, f"waiting to retry bioRxiv {path}", self.sleep)
-        raise SourceError(f"bioRxiv {path} failed after {attempt} tries: {last}")
+        return get_with_retries(self.session, f"{self.base_url}/{path}", "bioRxiv", _collection, self.backoff,
+                                self.sleep, params=params, what=path)  # fmt: skip
+
+
+def _collection(response: requests.Response) -> dict:
+    data = response.json()
+    if not isinstance(data, dict) or "collection" not in data:
+        raise ValueError("not bioRxiv's JSON (no 'collection')")
+    return data
 
 
 def read_details(data: dict, origin: str) -> FeedResult:

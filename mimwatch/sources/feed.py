@@ -14,16 +14,13 @@ import xml.sax
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlparse
 
 import feedparser
-import requests
 
-from .. import deadline as run_deadline
 from ..errors import SourceError
 from ..papers import Paper
-from .http import DEFAULT_TIMEOUTS, Timeouts, session_for
-from .retry import Backoff, parse_retry_after, unreachable
+from .http import DEFAULT_TIMEOUTS, Timeouts, get_with_retries, session_for
+from .retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -74,40 +71,8 @@ class FeedSource:
 
     def fetch(self) -> FeedResult:
         """Today's feed; retries HTTP failures and malformed bodies, then raises SourceError."""
-        last_error = ""
-        timed_out = 0
-        host = urlparse(self.url).hostname or self.url
-        for attempt in range(1, self.backoff.attempts + 1):
-            retry_after = None
-            try:
-                response = self.session.get(self.url)
-                if response.status_code == 200:
-                    return parse_feed(response.content, origin=self.url)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                last_error = f"HTTP {response.status_code}"
-                timed_out = 0
-                if response.status_code in (404, 400):
-                    break  # a wrong category or URL does not get better by waiting
-            except requests.RequestException as exc:
-                if why := unreachable(exc, self.url):
-                    raise SourceError(f"arXiv feed: {why}") from exc
-                last_error = f"{type(exc).__name__}: {exc}"
-                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
-                if timed_out >= self.backoff.timeouts:
-                    raise SourceError(
-                        f"arXiv feed at {host} gave no answer in time {timed_out} times in a row ({last_error}): it is "
-                        "down or hanging; stopped, nothing recorded"
-                    ) from exc
-            except SourceError as exc:
-                last_error = str(exc)
-                timed_out = 0
-            if too_long := self.backoff.too_long(retry_after, host):
-                raise SourceError(f"arXiv feed: {too_long}")
-            if attempt < self.backoff.attempts:
-                wait = self.backoff.delay(attempt, retry_after)
-                log.warning("arXiv feed %s: %s; retrying in %.1f s", self.url, last_error, wait)
-                run_deadline.wait(wait, "waiting to retry the arXiv feed", self.sleep)
-        raise SourceError(f"arXiv feed {self.url} failed after {attempt} tries: {last_error}")
+        return get_with_retries(self.session, self.url, "arXiv feed", lambda r: parse_feed(r.content, origin=self.url),
+                                self.backoff, self.sleep, retry_on=(SourceError,))  # fmt: skip
 
 
 def parse_feed(data: bytes, origin: str = "feed") -> FeedResult:

@@ -9,16 +9,23 @@ never ask arXiv faster than its terms allow.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import requests
 import requests.adapters
 
 from .. import deadline as run_deadline
+from ..errors import SourceError
+from .retry import Backoff, parse_retry_after, unreachable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Pacer:
@@ -104,3 +111,53 @@ def session_for(url: str, delay: float, timeouts: Timeouts, pacer: Pacer = PACER
     if user_agent:
         session.headers["User-Agent"] = user_agent
     return session
+
+
+def get_with_retries(
+    session: requests.Session,
+    url: str,
+    name: str,
+    read: Callable[[requests.Response], T],
+    backoff: Backoff,
+    sleep: Callable[[float], None] = time.sleep,
+    params: dict | None = None,
+    what: str = "",
+    retry_on: tuple[type[Exception], ...] = (ValueError,),
+) -> T:
+    """GET `url` until `read` takes an answer of HTTP 200 (raising one of `retry_on` for a body it cannot use),
+    with backoff between tries; SourceError naming `name` (the source) and `what` (the request, default the URL)
+    when the host cannot be reached, times out `backoff.timeouts` times in a row, asks for a longer wait than a
+    run gives, answers 400/404 (a wrong URL does not get better by waiting), or the tries are spent."""
+    what = what or url
+    host = urlparse(url).hostname or url
+    last, timed_out = "", 0
+    for attempt in range(1, backoff.attempts + 1):
+        retry_after = None
+        try:
+            response = session.get(url, params=params)
+            if response.status_code == 200:
+                return read(response)
+            last = f"HTTP {response.status_code}"
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            timed_out = 0
+            if response.status_code in (400, 404):
+                break
+        except requests.RequestException as exc:
+            if why := unreachable(exc, url):
+                raise SourceError(f"{name}: {why}") from exc
+            last = f"{type(exc).__name__}: {exc}"
+            timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
+            if timed_out >= backoff.timeouts:
+                raise SourceError(
+                    f"{name} at {host} gave no answer in time {timed_out} times in a row ({last}): it is down or "
+                    "hanging; stopped, nothing recorded"
+                ) from exc
+        except retry_on as exc:
+            last, timed_out = str(exc), 0
+        if too_long := backoff.too_long(retry_after, host):
+            raise SourceError(f"{name}: {too_long}")
+        if attempt < backoff.attempts:
+            wait = backoff.delay(attempt, retry_after)
+            log.warning("%s %s: %s; retrying in %.1f s", name, what, last, wait)
+            run_deadline.wait(wait, f"waiting to retry {name} {what}", sleep)
+    raise SourceError(f"{name} {what} failed after {attempt} tries: {last}")
