@@ -1,12 +1,15 @@
 """The judgement: is a paper relevant to the list, and in which of its sections does it belong.
 
-Relevance: TF-IDF over hashed words, word pairs and title character n-grams, plus how many of the paper's
-authors already have list entries, into a logistic regression; scores calibrated on out-of-fold predictions.
-The operating threshold comes from the maintainer's reading budget: the score above which
-`candidates_per_1000` of the recent stream's papers (the negatives) fall.
-Sections: an ensemble of a logistic regression over the list's own entries, the heading words, and the
-sections of the nearest entries (kNN), mixed as cross-validation on the list says; "needs triage" when
-the first section is not clearly ahead.
+Relevance (format 3): a logistic regression over TF-IDF of hashed words and word pairs (the text head); the
+paper's strongest list author's log-ratio (how much more often the name stands on list entries than on recent
+papers, capped) is the author evidence; a small stacker fitted on out-of-fold text scores weighs the two and is
+the calibration, so no weight absorbs what the words already say. (Format 2, still read: the author count was
+a column of the text regression, its weight fitted in-sample.) The operating threshold comes from the
+maintainer's reading budget: the score above which `candidates_per_1000` of the recent stream's papers (the
+negatives) fall.
+Sections: an ensemble of a logistic regression over the list's own entries (words and title character
+n-grams), the heading words, and the sections of the nearest entries (kNN), mixed as cross-validation on the
+list says; "needs triage" when the first section is not clearly ahead.
 Everything is deterministic, and a model is arrays and JSON: it loads on any supported scikit-learn and
 runs no code when loaded.
 """
