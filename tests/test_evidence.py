@@ -27,11 +27,11 @@ def pool_records() -> list[dict]:
 def test_a_common_name_counts_for_less_than_a_name_of_the_lists_own():
     positives = [["ann rare"], ["ann rare", "yang liu"], ["yang liu"], ["bo solo"]]
     negatives = [["yang liu", f"x{i}"] if i % 5 == 0 else [f"x{i}"] for i in range(100)]
-    weights = F.author_log_ratios(positives, negatives)
+    weights = F.AuthorRates.of(positives, negatives).weights()
     assert weights["ann rare"] > weights["yang liu"] and weights["bo solo"] > weights["yang liu"]
     assert "x1" not in weights  # a name no list entry has is no list author
     # Papers without authors tell nothing of how common a name is: they do not dilute the negatives' rate.
-    assert F.author_log_ratios(positives, [*negatives, *[[]] * 500]) == weights
+    assert F.AuthorRates.of(positives, [*negatives, *[[]] * 500]).weights() == weights
     # Rates, not counts: 2 of 4 entries against 20 of 100 recent papers (one smoothed in).
     assert weights["yang liu"] == pytest.approx(math.log((2 / 4) / (21 / 101)))
 
@@ -39,15 +39,14 @@ def test_a_common_name_counts_for_less_than_a_name_of_the_lists_own():
 def test_a_paper_is_never_evidence_for_itself_and_the_strongest_author_counts_up_to_the_cap():
     positives = [["ann rare"], ["ann rare"], ["bo solo"], ["yang liu"], ["yang liu"]]
     negatives = [["yang liu"] if i < 30 else [f"x{i}"] for i in range(100)]
-    weights = F.author_log_ratios(positives, negatives)
-    common = {"list_counts": F.author_counts(positives), "negative_counts": F.author_counts(negatives), "n_pos": 5,
-              "n_neg": F.authored(negatives)}  # fmt: skip
-    own = F.author_evidence(positives, weights, cap=10.0, own="positive", **common)
+    rates = F.AuthorRates.of(positives, negatives)
+    weights = rates.weights()
+    own = rates.own_evidence(positives, cap=10.0, side="positive")
     # "bo solo" has only their own entry: left out, nothing is left. "ann rare" has another entry.
     assert own[2] == 0.0 and own[0] > 0 and own[0] < weights["ann rare"]
     assert own[0] == pytest.approx(math.log((1 / 4) / (1 / 101)))
     # A recent paper of the common name, its own occurrence left out, counts as it would for a paper unseen.
-    neg = F.author_evidence(negatives[:1], weights, cap=10.0, own="negative", **common)
+    neg = rates.own_evidence(negatives[:1], cap=10.0, side="negative")
     assert neg[0] == pytest.approx(math.log((2 / 5) / (30 / 101)))
     # Unseen papers: the strongest list author's weight, capped; no list author, no evidence.
     unseen = F.author_evidence([["yang liu", "ann rare"], ["x3"], []], weights, cap=2.0)

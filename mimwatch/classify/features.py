@@ -13,9 +13,8 @@ import re
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import mmh3
 import numpy as np
@@ -173,11 +172,12 @@ def first_terms_for(analysed: Analysed, wanted: Sequence[Sequence[int]]) -> dict
     hits = np.flatnonzero(np.isin(keys, want))
     pairs, first = np.unique(keys[hits], return_index=True)  # np.unique keeps each value's first position
     positions = hits[first]
+    rows_of = pairs // N_WORD
     terms = analysed.terms
     return {
         (row, column): terms[row][position]
-        for row, column, position in zip((pairs // N_WORD).tolist(), (pairs % N_WORD).tolist(),
-                                         (positions - analysed.offsets[pairs // N_WORD]).tolist(), strict=True)
+        for row, column, position in zip(rows_of.tolist(), (pairs % N_WORD).tolist(),
+                                         (positions - analysed.offsets[rows_of]).tolist(), strict=True)
     }
 
 
@@ -247,7 +247,6 @@ class Weighting:
 # ---- authors ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)  # names recur across papers, and each paper's are keyed twice (evidence, reasons)
 def author_key(name: str) -> str:
     """`Kaiming He` → `kaiming he`: first and last name, accents, case and middle names folded away.
     (Surname and initial would make every "Y. Wang" one author: a third of all papers would match.)"""
@@ -273,32 +272,9 @@ def list_author_count(keys: Sequence[str], known: Counter[str], own_entry: bool 
     return sum(1 for k in set(keys) if k and known.get(k, 0) - (1 if own_entry else 0) > 0)
 
 
-def list_authors_of(authors: Sequence[str], known: Counter[str], own_entry: bool = False) -> list[str]:
-    """The paper's authors who have entries in the list; `own_entry`: the paper is one of those entries,
-    which does not count for itself."""
-    out = []
-    for a in authors:
-        k = author_key(a)
-        if k and known.get(k, 0) - (1 if own_entry else 0) > 0:
-            out.append(a)
-    return list(dict.fromkeys(out))
-
-
 def author_feature(n_list_authors: Sequence[int], cap: int = 3) -> np.ndarray:
     """The author evidence: list authors on the paper, 0..cap, scaled to 0..1."""
     return np.minimum(np.asarray(n_list_authors, dtype=np.float32), cap) / cap
-
-
-def author_log_ratios(
-    positive_keys: Sequence[Sequence[str]], negative_keys: Sequence[Sequence[str]]
-) -> dict[str, float]:
-    """Per list author (by key): the log of how much more often the name stands on the list's entries than on
-    recent papers that carry authors (the negatives) — a common name (`yang liu`) that is everywhere counts for
-    little, a rare name of the list for much. Additive smoothing on the negatives' side; names no list entry has
-    are left out."""
-    pos, neg = author_counts(positive_keys), author_counts(negative_keys)
-    n_pos, n_neg = max(len(positive_keys), 1), max(authored(negative_keys), 1)
-    return {k: math.log((c / n_pos) / ((neg.get(k, 0) + 1) / (n_neg + 1))) for k, c in pos.items() if k}
 
 
 def authored(keys: Sequence[Sequence[str]]) -> int:
@@ -306,35 +282,51 @@ def authored(keys: Sequence[Sequence[str]]) -> int:
     return sum(1 for paper in keys if any(paper))
 
 
-def author_evidence(
-    keys: Sequence[Sequence[str]],
-    weights: dict[str, float],
-    cap: float,
-    own: str | None = None,
-    list_counts: Counter[str] | None = None,
-    negative_counts: Counter[str] | None = None,
-    n_pos: int = 1,
-    n_neg: int = 1,
-) -> np.ndarray:
-    """Each paper's author evidence: its strongest list author's log-ratio, 0..`cap` (0 without one).
+@dataclass(frozen=True)
+class AuthorRates:
+    """How often each name stands on the list's entries and on recent papers that carry authors (the negatives):
+    the ground of the author evidence. A list author counts by the log of the ratio of the two rates (smoothed on
+    the recent side): a common name (`yang liu`) that is everywhere counts for little, a rare name of the list
+    for much."""
 
-    `own`: the papers are themselves list entries ("positive") or negatives ("negative") counted in the
-    weights: each leaves its own occurrence out (recomputed from `list_counts`/`negative_counts`), so that no
-    paper is evidence for itself."""
+    listed: Counter[str]
+    recent: Counter[str]
+    n_listed: int
+    n_recent: int  # recent papers that carry an author
+
+    @classmethod
+    def of(cls, positive_keys: Sequence[Sequence[str]], negative_keys: Sequence[Sequence[str]]) -> AuthorRates:
+        return cls(author_counts(positive_keys), author_counts(negative_keys), max(len(positive_keys), 1),
+                   max(authored(negative_keys), 1))  # fmt: skip
+
+    def log_ratio(self, key: str, listed_less: int = 0, recent_less: int = 0) -> float | None:
+        """The name's log-ratio, `listed_less` of its list entries and `recent_less` of its recent papers left out
+        (a paper's own occurrence); None when no list entry is left."""
+        listed = self.listed.get(key, 0) - listed_less
+        if listed <= 0:
+            return None
+        recent = self.recent.get(key, 0) - recent_less
+        return math.log((listed / max(self.n_listed - listed_less, 1)) / ((recent + 1) / (self.n_recent + 1)))
+
+    def weights(self) -> dict[str, float]:
+        """Every list author's log-ratio (the model keeps these to score papers it has not seen)."""
+        return {k: w for k in self.listed if (w := self.log_ratio(k)) is not None}
+
+    def own_evidence(self, keys: Sequence[Sequence[str]], cap: float, side: str) -> np.ndarray:
+        """The evidence of papers counted in these rates (`side`: "positive", the list's entries, or "negative"):
+        each leaves its own occurrence out, so that no paper is evidence for itself."""
+        less = (1, 0) if side == "positive" else (0, 1)
+        return _strongest(keys, lambda k: self.log_ratio(k, *less), cap)
+
+
+def author_evidence(keys: Sequence[Sequence[str]], weights: dict[str, float], cap: float) -> np.ndarray:
+    """Each paper's author evidence: its strongest list author's log-ratio (`weights`), 0..`cap` (0 without one)."""
+    return _strongest(keys, weights.get, cap)
+
+
+def _strongest(keys: Sequence[Sequence[str]], weight_of: Callable[[str], float | None], cap: float) -> np.ndarray:
     out = np.zeros(len(keys), dtype=np.float64)
     for i, paper in enumerate(keys):
-        best = 0.0
-        for k in set(paper):
-            if not k or k not in weights:
-                continue
-            if own is None:
-                w = weights[k]
-            else:
-                c = (list_counts or Counter())[k] - (own == "positive")
-                if c <= 0:
-                    continue
-                m = (negative_counts or Counter()).get(k, 0) - (own == "negative")
-                w = math.log((c / max(n_pos - (own == "positive"), 1)) / ((m + 1) / (n_neg + 1)))
-            best = max(best, w)
-        out[i] = min(best, cap)
+        found = [w for k in set(paper) if (w := weight_of(k)) is not None]
+        out[i] = min(max([0.0, *found]), cap)
     return out

@@ -103,8 +103,7 @@ def follow_list(
         return model
     if model is not None and changes is not None and not changes.new_entries:  # moved, renamed, removed
         return refit_sections(model, doc, labelled, changes)
-    if config is None:
-        config = TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
+    config = config or _config_of(model)
     data = list_training_set(model, doc, abstracts, negatives, sample, labelled, chars=config.char_weight > 0)
     if (n_negatives := data.negative_counts.shape[0]) < 1000:
         log.warning("retraining on only %d negatives: threshold and calibration are rough", n_negatives)
@@ -122,7 +121,7 @@ def refit_sections(model: Model, doc: AwesomeList, labelled: Sequence[Entry], ch
     its sections moved or were renamed. Relevance and its threshold stay as they are; the list's authors are
     this list's (a list that dropped entries no longer vouches for their authors: no evidence, no "already in
     the list")."""
-    config = TrainConfig(**_tuples(model.meta["config"])) if model.meta.get("config") else TrainConfig()
+    config = _config_of(model)
     rows = {e["key"]: i for i, e in enumerate(model.entries)}
     entries = [e for e in _entries(doc, labelled) if paper_key(e.arxiv_id, e.title) in rows]
     counts = sp.vstack([model.entry_counts[rows[paper_key(e.arxiv_id, e.title)]] for e in entries], format="csr")
@@ -181,6 +180,11 @@ def list_training_set(
         positives.append({"key": key, "title": entry.title, "section": entry.section, "abstract": has_abstract,
                           "authors": [author_key(a) for a in entry.authors]})  # fmt: skip
     return replace(data, positive_counts=sp.vstack(rows, format="csr"), positives=positives)
+
+
+def _config_of(model: Model | None) -> TrainConfig:
+    """The settings `model` was trained with (the defaults for a first model, or one that does not say)."""
+    return TrainConfig(**_tuples(model.meta["config"])) if model and model.meta.get("config") else TrainConfig()
 
 
 def _tuples(config: dict) -> dict:

@@ -145,10 +145,10 @@ class Model:
         return float(self.meta.get("config", {}).get("author_weight", TrainConfig.author_weight))
 
     def vectors(self, records: Sequence[dict]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[list[str]], F.Analysed]:
-        """Relevance and section features of input records, the list authors of each, and its terms."""
+        """Relevance and section features of input records, each one's author keys, and its terms."""
         X, terms = F.counts_and_terms([r.get("title") or "" for r in records], [r.get("abstract") for r in records])
-        authors = [F.list_authors_of(_authors(r), self.list_authors) for r in records]
-        return self.weighting.transform(X), self.section_weighting.transform(X), authors, terms
+        keys = [[F.author_key(a) for a in _authors(r)] for r in records]
+        return self.weighting.transform(X), self.section_weighting.transform(X), keys, terms
 
     def relevance(self, W: sp.csr_matrix, authors: Sequence[Sequence[str]]) -> np.ndarray:
         """Calibrated relevance of papers (weighted features `W`, author keys `authors`)."""
@@ -187,8 +187,8 @@ class Model:
         """Score input records (`id`, `title`, optional `abstract`, `authors`), in input order."""
         if not records:
             return []
-        W, S, authors, analysed = self.vectors(records)
-        prob = self.relevance(W, [[F.author_key(a) for a in _authors(r)] for r in records])
+        W, S, keys, analysed = self.vectors(records)
+        prob = self.relevance(W, keys)
         section_p = self.section_scores(S)
         order = np.argsort(-section_p, axis=1, kind="stable")[:, :3]
         terms = self._top_terms(W, analysed) if explain else [[] for _ in records]
@@ -200,8 +200,9 @@ class Model:
             top = [(sections[j], p) for j, p in zip(columns, top_p[i], strict=True)]
             clear = top[0][1] >= self.triage_floor and (len(top) < 2 or top[0][1] >= lead * top[1][1])
             reasons: dict[str, list] = {"terms": terms[i], "nearest": nearest[i]}
-            if authors[i]:
-                reasons["list_authors"] = authors[i]
+            named = [a for a, k in zip(_authors(record), keys[i], strict=True) if k and self.list_authors.get(k, 0) > 0]
+            if named:
+                reasons["list_authors"] = list(dict.fromkeys(named))
             scores.append(
                 Score(
                     id=str(record.get("id") or ""),
@@ -489,14 +490,10 @@ def train(data: TrainingSet, sections: Sequence[str], config: TrainConfig | None
         # The other evidence is weighed on papers the text head did not see (out-of-fold text scores): its weight
         # is what it adds to the words, not what the nearly separable training data would let it absorb.
         pos_keys = [p["authors"] for p in data.positives]
-        author_weights = F.author_log_ratios(pos_keys, neg_keys)
-        neg_counts = F.author_counts(neg_keys)
-        common = {"list_counts": list_authors, "negative_counts": neg_counts, "n_pos": n_pos,
-                  "n_neg": F.authored(neg_keys)}  # fmt: skip
-        evidence = np.r_[
-            F.author_evidence(pos_keys, author_weights, config.author_cap, own="positive", **common),
-            F.author_evidence(neg_keys, author_weights, config.author_cap, own="negative", **common),
-        ]
+        rates = F.AuthorRates.of(pos_keys, neg_keys)
+        author_weights = rates.weights()
+        evidence = np.r_[rates.own_evidence(pos_keys, config.author_cap, "positive"),
+                         rates.own_evidence(neg_keys, config.author_cap, "negative")]  # fmt: skip
         if config.author_evidence == "none":
             evidence = np.zeros_like(evidence)
         stacker = LogisticRegression(C=1e4, max_iter=1000).fit(np.c_[oof, evidence], y)
