@@ -19,19 +19,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 import arxiv
 import requests
 import requests.adapters
 from lxml import etree
 
-from .. import deadline as run_deadline
-from ..errors import SourceError
 from ..papers import Paper, split_arxiv_id
 from .feed import DEFAULT_CATEGORIES
-from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, session_for
-from .retry import Backoff, parse_retry_after, unreachable
+from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, Tries, session_for
+from .retry import Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -214,9 +211,11 @@ class ApiSource:
         self, query: str, id_list: list[str], start: int, description: str, expect_results: bool = False
     ) -> tuple[list[Paper], int | None]:
         page_no = start // self.page_size + 1
-        timed_out = 0  # tries in a row that got no (complete) answer in time
-        host = urlparse(self.base_url).hostname or self.base_url
-        for attempt in range(1, self.backoff.attempts + 1):
+        tries = Tries("arXiv API", self.base_url, self.backoff, self.sleep, label=f"arXiv API query {description}",
+                      failure=f"arXiv API query {description} page {page_no} (start={start})",
+                      stopped=f"stopped at page {page_no} of {description}, nothing recorded",
+                      waiting=f"waiting to retry page {page_no} of {description}")  # fmt: skip
+        for attempt in tries:
             self._observed = _Observed()
             try:
                 search = arxiv.Search(
@@ -242,26 +241,9 @@ class ApiSource:
                 requests.RequestException,
                 _RetryablePage,
             ) as exc:
-                if why := unreachable(exc, self.base_url):
-                    raise SourceError(f"arXiv API query {description}: {why}") from exc
-                reason = _describe(exc)
-                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
-                if timed_out >= self.backoff.timeouts:
-                    raise SourceError(
-                        f"arXiv API at {host} gave no answer in time {timed_out} times in a row ({reason}): it is down "
-                        f"or hanging; stopped at page {page_no} of {description}, nothing recorded"
-                    ) from exc
-                if too_long := self.backoff.too_long(self._observed.retry_after, host):
-                    raise SourceError(f"arXiv API query {description}: {too_long}") from exc
-                if attempt == self.backoff.attempts or self._observed.status in (400, 404):
-                    raise SourceError(
-                        f"arXiv API query {description} page {page_no} (start={start}) failed after "
-                        f"{attempt} tries: {reason}"
-                    ) from exc
-                wait = self.backoff.delay(attempt, self._observed.retry_after)
-                log.warning("arXiv API page %d of %s: %s; retrying in %.1f s", page_no, description, reason, wait)
-                run_deadline.wait(wait, f"waiting to retry page {page_no} of {description}", self.sleep)
-        raise AssertionError("unreachable")  # the loop returns or raises
+                observed = self._observed
+                tries.failed(attempt, _describe(exc), exc, observed.retry_after, final=observed.status in (400, 404))
+        raise AssertionError("unreachable")  # the last try raises
 
 
 def paper_from_result(result: arxiv.Result) -> Paper:

@@ -96,10 +96,7 @@ class BiorxivSource:
                 cursor += len(page)
                 if progress:
                     progress(cursor, total)
-        papers = [self._paper(r) for r in records]
-        return FeedResult(papers=tuple(p for p in papers if not p.is_new_version),
-                          updates=tuple(p for p in papers if p.is_new_version), announced=True, date=until,
-                          origin=self.name)  # fmt: skip
+        return FeedResult.of((self._paper(r) for r in records), until, self.name)
 
     def by_keys(self, keys: Sequence[str]) -> list[Paper]:
         """The latest version of `doi:<doi>` preprints."""
@@ -137,7 +134,5 @@ def _collection(response: requests.Response) -> dict:
 
 def read_details(data: dict, origin: str) -> FeedResult:
     """A saved `details` response (`{"messages": [...], "collection": [...]}`) as a source."""
-    papers = [paper_from_record(r) for r in data.get("collection") or [] if isinstance(r, dict) and r.get("title")]
-    return FeedResult(papers=tuple(p for p in papers if not p.is_new_version),
-                      updates=tuple(p for p in papers if p.is_new_version), announced=True, date=None,
-                      origin=origin)  # fmt: skip
+    records = [r for r in data.get("collection") or [] if isinstance(r, dict) and r.get("title")]
+    return FeedResult.of((paper_from_record(r) for r in records), None, origin)

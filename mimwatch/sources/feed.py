@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import xml.sax
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -41,6 +41,14 @@ class FeedResult:
     announced: bool  # False when the feed is empty: nothing announced yet, try again later
     date: date | None  # the announcement date the feed is for
     origin: str = ""
+
+    @classmethod
+    def of(cls, papers: Iterable[Paper], day: date | None, origin: str) -> FeedResult:
+        """Papers read from a source that announces nothing: new versions of papers are its updates."""
+        papers = list(papers)
+        return cls(papers=tuple(p for p in papers if not p.is_new_version),
+                   updates=tuple(p for p in papers if p.is_new_version), announced=True, date=day,
+                   origin=origin)  # fmt: skip
 
 
 class FeedSource:

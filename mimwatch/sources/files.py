@@ -29,18 +29,12 @@ def read_source_file(path: str | Path) -> FeedResult:
         raise SourceError(f"{path}: no such source file")
     if name.endswith(FEED_SUFFIXES + JSONL_SUFFIXES + RESPONSE_SUFFIXES) and path.stat().st_size == 0:
         log.warning("%s is empty: no papers", path)
-        return FeedResult(papers=(), updates=(), announced=True, date=None, origin=str(path))
+        return FeedResult.of((), None, str(path))
     if name.endswith(FEED_SUFFIXES):
         return parse_feed(path.read_bytes(), origin=str(path))
     if name.endswith(JSONL_SUFFIXES):
-        papers = tuple(iter_jsonl(path))
-        return FeedResult(
-            papers=tuple(p for p in papers if not p.is_new_version),
-            updates=tuple(p for p in papers if p.is_new_version),
-            announced=True,  # a file of records is no announcement: "nothing announced yet" is the feed's to say
-            date=None,
-            origin=str(path),
-        )
+        # A file of records is no announcement: "nothing announced yet" is the feed's to say.
+        return FeedResult.of(iter_jsonl(path), None, str(path))
     if name.endswith(RESPONSE_SUFFIXES):
         return _saved_response(path)
     suffixes = ", ".join(FEED_SUFFIXES + JSONL_SUFFIXES + RESPONSE_SUFFIXES)

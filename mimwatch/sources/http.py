@@ -12,7 +12,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlparse
@@ -113,6 +113,48 @@ def session_for(url: str, delay: float, timeouts: Timeouts, pacer: Pacer = PACER
     return session
 
 
+@dataclass
+class Tries:
+    """The tries of one request, and what ends them: a host that cannot be reached, that gives no answer in time
+    `backoff.timeouts` times in a row or asks for a longer wait than a run gives, a final answer (a wrong URL),
+    the last try. Between tries it waits out the backoff, within the run's deadline."""
+
+    name: str  # the source, as messages name it ("arXiv feed", "OpenReview")
+    url: str
+    backoff: Backoff
+    sleep: Callable[[float], None] = time.sleep
+    label: str = ""  # the request, in a message that stops the run at once [name]
+    failure: str = ""  # the request, in "… failed after N tries" and in the retry warnings [name]
+    stopped: str = "stopped, nothing recorded"  # what a hanging host leaves
+    waiting: str = ""  # what the run does while it waits [waiting to retry <failure>]
+    timed_out: int = 0  # tries in a row that got no (complete) answer in time
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(1, self.backoff.attempts + 1))
+
+    def failed(self, attempt: int, reason: str, error: BaseException | None = None, retry_after: float | None = None,
+               final: bool = False) -> None:  # fmt: skip
+        """Try number `attempt` failed (`reason`; `error`, what it raised): raise SourceError when another try
+        cannot help, else wait before it."""
+        host = urlparse(self.url).hostname or self.url
+        label, failure = self.label or self.name, self.failure or self.name
+        if error is not None and (why := unreachable(error, self.url)):
+            raise SourceError(f"{label}: {why}") from error
+        self.timed_out = self.timed_out + 1 if isinstance(error, requests.Timeout) else 0
+        if self.timed_out >= self.backoff.timeouts:
+            raise SourceError(
+                f"{self.name} at {host} gave no answer in time {self.timed_out} times in a row ({reason}): it is down "
+                f"or hanging; {self.stopped}"
+            ) from error
+        if too_long := self.backoff.too_long(retry_after, host):
+            raise SourceError(f"{label}: {too_long}") from error
+        if final or attempt >= self.backoff.attempts:
+            raise SourceError(f"{failure} failed after {attempt} tries: {reason}") from error
+        wait = self.backoff.delay(attempt, retry_after)
+        log.warning("%s: %s; retrying in %.1f s", failure, reason, wait)
+        run_deadline.wait(wait, self.waiting or f"waiting to retry {failure}", self.sleep)
+
+
 def get_with_retries(
     session: requests.Session,
     url: str,
@@ -125,39 +167,21 @@ def get_with_retries(
     retry_on: tuple[type[Exception], ...] = (ValueError,),
 ) -> T:
     """GET `url` until `read` takes an answer of HTTP 200 (raising one of `retry_on` for a body it cannot use),
-    with backoff between tries; SourceError naming `name` (the source) and `what` (the request, default the URL)
-    when the host cannot be reached, times out `backoff.timeouts` times in a row, asks for a longer wait than a
-    run gives, answers 400/404 (a wrong URL does not get better by waiting), or the tries are spent."""
-    what = what or url
-    host = urlparse(url).hostname or url
-    last, timed_out = "", 0
-    for attempt in range(1, backoff.attempts + 1):
-        retry_after = None
+    tried as `Tries` says; a 400 or 404 is final (a wrong URL does not get better by waiting). `name`: the source;
+    `what`: the request (default the URL)."""
+    tries = Tries(name, url, backoff, sleep, failure=f"{name} {what or url}")
+    for attempt in tries:
+        retry_after, error, final = None, None, False
         try:
             response = session.get(url, params=params)
             if response.status_code == 200:
                 return read(response)
-            last = f"HTTP {response.status_code}"
+            reason = f"HTTP {response.status_code}"
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            timed_out = 0
-            if response.status_code in (400, 404):
-                break
+            final = response.status_code in (400, 404)
         except requests.RequestException as exc:
-            if why := unreachable(exc, url):
-                raise SourceError(f"{name}: {why}") from exc
-            last = f"{type(exc).__name__}: {exc}"
-            timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
-            if timed_out >= backoff.timeouts:
-                raise SourceError(
-                    f"{name} at {host} gave no answer in time {timed_out} times in a row ({last}): it is down or "
-                    "hanging; stopped, nothing recorded"
-                ) from exc
+            reason, error = f"{type(exc).__name__}: {exc}", exc
         except retry_on as exc:
-            last, timed_out = str(exc), 0
-        if too_long := backoff.too_long(retry_after, host):
-            raise SourceError(f"{name}: {too_long}")
-        if attempt < backoff.attempts:
-            wait = backoff.delay(attempt, retry_after)
-            log.warning("%s %s: %s; retrying in %.1f s", name, what, last, wait)
-            run_deadline.wait(wait, f"waiting to retry {name} {what}", sleep)
-    raise SourceError(f"{name} {what} failed after {attempt} tries: {last}")
+            reason, error = str(exc), exc
+        tries.failed(attempt, reason, error, retry_after, final)
+    raise AssertionError("unreachable")  # the last try raises

@@ -15,16 +15,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
-from urllib.parse import urlparse
 
 import requests
 
-from .. import deadline as run_deadline
 from ..errors import SourceError
 from ..papers import Paper
 from .feed import FeedResult
-from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, session_for
-from .retry import Backoff, parse_retry_after, unreachable
+from .http import DEFAULT_TIMEOUTS, PACER, Pacer, Timeouts, Tries, session_for
+from .retry import Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -153,28 +151,16 @@ class OpenReviewSource:
         """One page of notes (as JSON), retried with backoff; SourceError naming the venue and page at the end."""
         from openreview import OpenReviewException
 
-        host = urlparse(self.base_url).hostname or self.base_url
-        timed_out = 0
-        for attempt in range(1, self.backoff.attempts + 1):
+        tries = Tries("OpenReview", self.base_url, self.backoff, self.sleep, label=f"OpenReview ({what})",
+                      failure=f"OpenReview {what}")  # fmt: skip
+        for attempt in tries:
             self._observed = _Observed()
             try:
                 return [_as_json(n) for n in self.client.get_notes(**params)]
             except (OpenReviewException, requests.RequestException, ValueError, KeyError) as exc:
-                if why := unreachable(exc, self.base_url):
-                    raise SourceError(f"OpenReview ({what}): {why}") from exc
                 status = self._observed.status
                 reason = f"HTTP {status}" if status and status != 200 else f"{type(exc).__name__}: {_short(exc)}"
-                timed_out = timed_out + 1 if isinstance(exc, requests.Timeout) else 0
-                if timed_out >= self.backoff.timeouts:
-                    raise SourceError(f"OpenReview at {host} gave no answer in time {timed_out} times in a row "
-                                      f"({reason}); stopped, nothing recorded") from exc  # fmt: skip
-                if too_long := self.backoff.too_long(self._observed.retry_after, host):
-                    raise SourceError(f"OpenReview ({what}): {too_long}") from exc
-                if attempt == self.backoff.attempts or status in (400, 403, 404):
-                    raise SourceError(f"OpenReview {what} failed after {attempt} tries: {reason}") from exc
-                wait = self.backoff.delay(attempt, self._observed.retry_after)
-                log.warning("OpenReview %s: %s; retrying in %.1f s", what, reason, wait)
-                run_deadline.wait(wait, f"waiting to retry OpenReview {what}", self.sleep)
+                tries.failed(attempt, reason, exc, self._observed.retry_after, final=status in (400, 403, 404))
         raise AssertionError("unreachable")
 
 

@@ -39,16 +39,10 @@ class Source(Protocol):
         ...
 
 
-@dataclass
-class ArxivFeed:
-    """Today's announcements (rss.arxiv.org)."""
+class _ArxivById:
+    """arXiv's papers by id, through the API (`api`): what both arXiv sources fetch by key."""
 
-    feed: FeedSource
     api: ApiSource
-    name: str = "rss"
-
-    def window(self, since=None, until=None, progress=None) -> FeedResult:
-        return self.feed.fetch()
 
     def by_keys(self, keys: Sequence[str]) -> list[Paper]:
         return self.api.fetch_ids([k for k in keys if is_arxiv_key(k)])
@@ -58,7 +52,19 @@ class ArxivFeed:
 
 
 @dataclass
-class ArxivApi:
+class ArxivFeed(_ArxivById):
+    """Today's announcements (rss.arxiv.org)."""
+
+    feed: FeedSource
+    api: ApiSource
+    name: str = "rss"
+
+    def window(self, since=None, until=None, progress=None) -> FeedResult:
+        return self.feed.fetch()
+
+
+@dataclass
+class ArxivApi(_ArxivById):
     """A date window of arXiv submissions (the API), and papers by id."""
 
     api: ApiSource
@@ -69,12 +75,6 @@ class ArxivApi:
         assert since is not None and until is not None  # the app gives an API window both ends
         papers = tuple(self.api.search(since, until, list(self.categories), progress=progress))
         return FeedResult(papers=papers, updates=(), announced=True, date=until, origin=self.api.base_url)
-
-    def by_keys(self, keys: Sequence[str]) -> list[Paper]:
-        return self.api.fetch_ids([k for k in keys if is_arxiv_key(k)])
-
-    def latest(self, papers: Iterable[Paper]) -> list[Paper]:
-        return self.by_keys([p.id for p in papers if p.id])
 
 
 @dataclass
