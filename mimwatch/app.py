@@ -43,7 +43,7 @@ from .classify.tasks import (
 from .deadline import Deadline, parse_duration
 from .errors import MimwatchError, SourceError, UsageProblem
 from .fsutil import atomic_output, write_atomic
-from .papers import Paper, split_arxiv_id
+from .papers import Paper, is_arxiv_key
 from .pipeline import ScanSummary
 from .pipeline import scan as run_scan
 from .publish import Publisher
@@ -185,6 +185,15 @@ class Workspace:
     doc: AwesomeList
     publisher: Publisher
     state: State
+    record: bool  # not a dry run: the state keeps what the run did
+    list_path: str  # the list's path in the repository, as the PR names it
+    dialect: str | None  # the entry format new entries take
+
+    def scan(self, result: FeedResult, model: Model, day: date, source: str, fetch_ids, **options) -> ScanSummary:
+        """Judge `result` against this list and publish the proposal (`options`: see `pipeline.scan`)."""
+        return run_scan(result=result, doc=self.doc, model=model, state=self.state, publisher=self.publisher,
+                        day=day, source=source, record=self.record, fetch_ids=fetch_ids, dialect=self.dialect,
+                        list_path=self.list_path, **options)  # fmt: skip
 
 
 def scan(
@@ -216,15 +225,12 @@ def scan(
             if not isinstance(source, ArxivFeed | SavedFile) and results[-1].announced:
                 windows[source.name] = until
         result = merge(results)
-        return run_scan(
-            result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
-            day=result.date or today,
+        return work.scan(
+            result, model, result.date or today, "+".join(s.name for s in sources), by_key,
             threshold=options.threshold if options.threshold is not None else settings.threshold,
             max_candidates=options.max_candidates or settings.max_candidates,
             exclude=options.exclude or tuple(settings.exclude),
-            since=api_since, until=until if api_since else None, source="+".join(s.name for s in sources),
-            record=target.mode != "dry-run", fetch_ids=by_key, dialect=settings.dialect, list_path=target.in_repo,
-            windows=windows,
+            since=api_since, until=until if api_since else None, windows=windows,
         )  # fmt: skip
 
 
@@ -285,10 +291,7 @@ def refresh(
                 latest = source.by_keys([f"doi:{doi}" for doi in listed_dois(work.doc)])
             results.append(FeedResult(papers=(), updates=tuple(latest), announced=True, date=today, origin=source.name))
         model = load_model(endpoints.model_dir or settings.model_dir)
-        return run_scan(result=merge(results), doc=work.doc, model=model, state=work.state, publisher=work.publisher,
-                        day=today, source="refresh", record=target.mode != "dry-run",
-                        fetch_ids=Fetcher(others, api.fetch_ids), dialect=settings.dialect,
-                        list_path=target.in_repo)  # fmt: skip
+        return work.scan(merge(results), model, today, "refresh", Fetcher(others, api.fetch_ids))
 
 
 def listed_dois(doc: AwesomeList) -> list[str]:
@@ -319,9 +322,7 @@ def review(
         api = arxiv_api(endpoints.api_url, attempts=2)
         model = list_model(settings, endpoints, work.doc, work.state, api.fetch_ids)
         result = FeedResult(papers=(), updates=(), announced=True, date=None, origin="the bot's pull request")
-        return run_scan(result=result, doc=work.doc, model=model, state=work.state, publisher=work.publisher,
-                        day=today or datetime.now(UTC).date(), source="review", record=target.mode != "dry-run",
-                        fetch_ids=api.fetch_ids, dialect=settings.dialect, list_path=target.in_repo)  # fmt: skip
+        return work.scan(result, model, today or datetime.now(UTC).date(), "review", api.fetch_ids)
 
 
 @dataclass(frozen=True)
@@ -480,7 +481,7 @@ def _workspace(
     else:
         assert github is not None
         publisher = github
-    return Workspace(doc, publisher, state)
+    return Workspace(doc, publisher, state, target.mode != "dry-run", target.in_repo, settings.dialect)
 
 
 def sync_feedback(pulls: Sequence[PullRequestRecord], state: State) -> dict[str, int]:
@@ -492,7 +493,7 @@ def sync_feedback(pulls: Sequence[PullRequestRecord], state: State) -> dict[str,
         merged_doc = parse(pr.merged_list) if pr.state == "merged" and pr.merged_list else None
         kept = state.pull_keys(pr.number) if pr.more else {}
         keys = dict.fromkeys([*pr.ids, *pr.updates, *kept.get("ids", ()), *kept.get("updates", ())])
-        cached = state.cached_abstracts([k for k in keys if not is_arxiv_id(k)])
+        cached = state.cached_abstracts([k for k in keys if not is_arxiv_key(k)])
         for key in keys:
             # Rejected: closed unmerged, or the maintainer removed the entry before merging.
             merged = merged_doc is not None and _holds(merged_doc, key, cached.get(key))
@@ -505,7 +506,7 @@ def sync_feedback(pulls: Sequence[PullRequestRecord], state: State) -> dict[str,
 def _holds(doc: AwesomeList, key: str, record: dict | None) -> bool:
     """The merged list has the paper of `key` (an arXiv id; else found by the paper's cached record, or by the
     title a title key holds)."""
-    if is_arxiv_id(key):
+    if is_arxiv_key(key):
         return doc.find(arxiv_id=key) is not None
     if record is not None:
         return find_paper(doc, Paper.from_record(record)) is not None
@@ -533,14 +534,6 @@ def arxiv_feed(feed_url: str, categories: Sequence[str]) -> FeedSource:
     """Today's arXiv feed of `categories`, with the configured backoff and timeouts."""
     return FeedSource(base_url=feed_url, categories=list(categories), backoff=Backoff(base=config.retry_base()),
                       timeouts=Timeouts.within(config.request_timeout()))  # fmt: skip
-
-
-def is_arxiv_id(text: str) -> bool:
-    try:
-        split_arxiv_id(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -588,7 +581,7 @@ def fetch(
         raise UsageProblem("--until goes with --since")
     if since and until and since > until:
         raise UsageProblem(f"--since {since} is after --until {until}")
-    if bad := [i for i in ids if not is_arxiv_id(i)]:
+    if bad := [i for i in ids if not is_arxiv_key(i.strip())]:
         raise UsageProblem(f"--ids: not arXiv ids: {', '.join(bad[:5])} (expected e.g. 2111.06377 or 2111.06377v2)")
     if since:
         cache = PageCache(config.cache_path()) if use_cache else None

@@ -22,14 +22,15 @@ class ListLocation:
     in_repo: str  # the list's path inside the repository, `/`-separated
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def run_git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """`git -C folder args…`, its output as text; a failure is the caller's to read (`returncode`)."""
     return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
 
 
 def clone_root(path: Path) -> Path:
     """The top folder of the clone `path` is in (a subfolder such as `docs/` is fine); refuses a folder that is
     not in a git clone, and a bare repository (it has no checked-out list to read)."""
-    bare = _git(path, "rev-parse", "--is-bare-repository")
+    bare = run_git(path, "rev-parse", "--is-bare-repository")
     if bare.returncode != 0:
         raise UsageProblem(f"--git-repo {path}: not a git clone ({_last_line(bare.stderr)})")
     if bare.stdout.strip() == "true":
@@ -37,7 +38,7 @@ def clone_root(path: Path) -> Path:
             f"--git-repo {path} is a bare repository (no working tree): pass a clone of it instead, e.g. "
             f"`git clone {path} list-clone` and then `--git-repo list-clone`"
         )
-    top = _git(path, "rev-parse", "--show-toplevel")
+    top = run_git(path, "rev-parse", "--show-toplevel")
     if top.returncode != 0 or not top.stdout.strip():
         raise UsageProblem(f"--git-repo {path}: git finds no working tree ({_last_line(top.stderr)})")
     return Path(top.stdout.strip()).resolve()
@@ -45,7 +46,7 @@ def clone_root(path: Path) -> Path:
 
 def checkout_root(folder: Path) -> Path:
     """The checkout the run is in: the git top folder of `folder`, else `folder` itself."""
-    top = _git(folder, "rev-parse", "--show-toplevel")
+    top = run_git(folder, "rev-parse", "--show-toplevel")
     found = top.stdout.strip() if top.returncode == 0 else ""
     return Path(found or folder).resolve()
 

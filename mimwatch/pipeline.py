@@ -481,11 +481,11 @@ def steer(open_pull: OpenPull, view: ListView, state: State) -> Steering:
         out.steered.append(Steer("ignored", "", "", who, note=f"{open_pull.ignored} box(es)"))
     ticks, repeated = last_per_paper(list(open_pull.ticks))
     records = state.cached_abstracts([t.key for t in ticks])
+    offered = open_pull.ids | open_pull.triage | open_pull.considered
     for tick in ticks:
         record = records.get(tick.key)
         title = bounded(record["title"], 120) if record and record.get("title") else tick.key
         note = f"{len(repeated[tick.key])} boxes ticked for it: the last one counts" if tick.key in repeated else ""
-        offered = open_pull.ids | open_pull.triage | open_pull.considered
         failed = None
         if tick.key not in offered:
             failed = f"{{title}} is no longer in this PR: nothing to {tick.verb}"

@@ -16,7 +16,8 @@ from .papers import key_from_token, key_token
 
 VERBS = ("move", "out", "add")
 _TICKED = re.compile(
-    r"^\s*[-*+] \[[xX]\] .*?<!--\s*mimwatch:do (?P<verb>move|out|add) (?P<key>\S+)(?: (?P<section>\S+))?\s*-->\s*$"
+    r"^\s*[-*+] \[[xX]\] .*?<!--\s*mimwatch:do "
+    rf"(?P<verb>{'|'.join(VERBS)}) (?P<key>\S+)(?: (?P<section>\S+))?\s*-->\s*$"
 )
 _DONE_HEADING = re.compile(r"^## Done\s*$")
 DONE_KEPT = 30  # lines of the Done part a body keeps (the newest)

@@ -56,6 +56,7 @@ ALTER TABLE papers ADD COLUMN title_key TEXT;
 CREATE INDEX IF NOT EXISTS papers_by_title ON papers (title_key);
 """
 SCHEMA_VERSION = max(MIGRATIONS)
+PULL_KINDS = ("ids", "updates", "triage")  # the keys a bot PR names, as the `pulls` table keeps them
 STREAM_WINDOW = 30_000
 
 
@@ -224,11 +225,6 @@ class State:
             ).fetchall()
         return [(json.loads(r), section) for r, section in rows]
 
-    def labels(self) -> dict[str, tuple[str | None, str]]:
-        """Every label by key: (section, verdict)."""
-        with self._db() as db:
-            return {k: (s, v) for k, s, v in db.execute("SELECT key, section, verdict FROM labels")}
-
     def reviewed_pulls(self) -> frozenset[int]:
         """Bot PRs already merged or closed when last synced: their outcome is learned."""
         with self._db() as db:
@@ -340,7 +336,7 @@ class State:
             for p in pulls:
                 kept = self._pull_keys(db, p.number) if getattr(p, "more", 0) else {}
                 keys = {kind: [*getattr(p, kind), *(k for k in kept.get(kind, ()) if k not in getattr(p, kind))]
-                        for kind in ("ids", "updates", "triage")}  # fmt: skip
+                        for kind in PULL_KINDS}  # fmt: skip
                 self._write_pull(db, p.number, p.url, p.branch, keys, p.state, now)
             db.executemany(
                 "INSERT OR REPLACE INTO outcomes (id, outcome, venue, pull, updated) VALUES (?,?,?,?,?)",
@@ -356,12 +352,12 @@ class State:
     def _pull_keys(db: sqlite3.Connection, number: int) -> dict[str, list[str]]:
         row = db.execute("SELECT ids, updates, triage FROM pulls WHERE number=?", (number,)).fetchone()
         return {kind: [key_from_token(t) for t in (value or "").split()]
-                for kind, value in zip(("ids", "updates", "triage"), row or ("", "", ""), strict=True)}  # fmt: skip
+                for kind, value in zip(PULL_KINDS, row or ("", "", ""), strict=True)}  # fmt: skip
 
     @staticmethod
     def _write_pull(db: sqlite3.Connection, number: int, url: str, branch: str, keys: dict[str, list[str]],
                     state: str, now: str) -> None:  # fmt: skip
-        words = {kind: " ".join(key_token(k) for k in keys.get(kind, ())) for kind in ("ids", "updates", "triage")}
+        words = {kind: " ".join(key_token(k) for k in keys.get(kind, ())) for kind in PULL_KINDS}
         db.execute(
             "INSERT OR REPLACE INTO pulls (number, url, branch, ids, updates, triage, state, synced)"
             " VALUES (?,?,?,?,?,?,?,?)",

@@ -104,7 +104,7 @@ class GitHubPublisher:
     def read_list(self) -> tuple[str, str]:
         """The list's text on the default branch, and the sha of that branch's head."""
         head = self._base_head()
-        return self._file_at(head)[0], head
+        return self._file_at(head), head
 
     def bot_pulls(self, state: str = "all", skip: frozenset[int] = frozenset()) -> list[PullRequestRecord]:
         """The bot's pull requests (by branch prefix and hidden marker), newest first.
@@ -123,7 +123,7 @@ class GitHubPublisher:
             merged = bool(pr.merged)
             merged_list = None
             if merged and pr.merge_commit_sha:
-                merged_list = self._file_at(pr.merge_commit_sha)[0]
+                merged_list = self._file_at(pr.merge_commit_sha)
             records.append(
                 PullRequestRecord(
                     number=pr.number,
@@ -207,13 +207,12 @@ class GitHubPublisher:
         A branch a maintainer has committed to gets this run's new entries on top of their version; a branch
         of the bot's own gets the whole proposal applied to the base's list.
         """
+        before = self._file_at(tip) if tip else None
         if tip is not None and self._edited_by_hand(base, tip):
             log.warning("%s has commits that are not mimwatch's: adding the new entries on top of them", branch)
-            before = self._file_at(tip)[0]
-            after, parents, files_from = proposal.edit_new(before), [tip], tip
+            after, parents, files_from = proposal.edit_new(before or ""), [tip], tip
         else:
-            before = self._file_at(tip)[0] if tip else None
-            after = proposal.edit(self._file_at(base)[0])
+            after = proposal.edit(self._file_at(base))
             parents = [tip] if tip else [base]
             if tip and self._compare(base, tip).merge_base_commit.sha != base:
                 parents.append(base)  # the base moved on: the branch takes its head (no force, no rebuild)
@@ -309,11 +308,11 @@ class GitHubPublisher:
                 return pr
         return None
 
-    def _file_at(self, ref: str) -> tuple[str, str]:
+    def _file_at(self, ref: str) -> str:
         content = self._call(lambda: self.repo.get_contents(self.list_path, ref=ref), f"{self.list_path} at {ref[:12]}")
         if isinstance(content, list):
             raise PublishError(f"{self.list_path} is a folder in {self.repo_name}, not the list file")
-        return content.decoded_content.decode("utf-8"), content.sha
+        return content.decoded_content.decode("utf-8")
 
     def _call(self, action, what: str):  # action: a thunk; returns its result
         if (deadline := run_deadline.current()) is not None:

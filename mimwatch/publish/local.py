@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from ..checkout import run_git
 from ..errors import PublishError
 from . import Published
 from .proposal import OpenPull, Proposal
@@ -74,9 +75,7 @@ class LocalGitPublisher:
     def read_list(self) -> str:
         """The list as committed at the clone's HEAD (a branch, or a detached commit as CI checks out); refuses a
         list with local edits, or one that HEAD does not hold."""
-        held = subprocess.run(["git", "-C", str(self.repo), "cat-file", "-t", f"HEAD:{self.list_path}"],
-                              capture_output=True, text=True)  # fmt: skip
-        if held.stdout.strip() != "blob":
+        if run_git(self.repo, "cat-file", "-t", f"HEAD:{self.list_path}").stdout.strip() != "blob":
             raise PublishError(
                 f"{self.list_path} is not in the commit checked out in {self.repo} (HEAD); give the list's path in "
                 "the clone with --list, or commit it first"
@@ -130,11 +129,7 @@ class LocalGitPublisher:
         return Published(f"branch {branch} in {self.repo}" + (" (added on top)" if tip else ""), held, branch=branch)
 
     def _ref(self, ref: str) -> str | None:
-        done = subprocess.run(
-            ["git", "-C", str(self.repo), "rev-parse", "-q", "--verify", f"{ref}^{{commit}}"],
-            capture_output=True,
-            text=True,
-        )
+        done = run_git(self.repo, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
         return done.stdout.strip() if done.returncode == 0 else None
 
     def _commit(self, parent: str, text: str, proposal: Proposal) -> str:
@@ -161,5 +156,4 @@ class LocalGitPublisher:
         return env
 
     def _config(self, key: str) -> str:
-        done = subprocess.run(["git", "-C", str(self.repo), "config", key], capture_output=True, text=True)
-        return done.stdout.strip()
+        return run_git(self.repo, "config", key).stdout.strip()
