@@ -28,7 +28,7 @@ from mimwatch.classify.data import Example, in_split, load_corpus, paper_key, po
 from mimwatch.classify.follow import follow_list  # noqa: E402
 from mimwatch.classify.model import Model, TrainConfig  # noqa: E402
 from mimwatch.classify.tasks import read_not_negatives  # noqa: E402
-from mimwatch.papers import normalise_title, title_key  # noqa: E402
+from mimwatch.papers import title_key  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 MIM = SHARED / "awesome-mim"
@@ -42,15 +42,20 @@ def banned() -> set[str]:
     return read_not_negatives([p for p in JUDGED if p.exists()])
 
 
-def judged_yes() -> list[dict]:
-    """Pool papers judged on-topic ("yes"), with their pool records (title, abstract, authors)."""
-    verdicts = {}
+def verdicts() -> dict[str, str]:
+    """Every pool paper judged by hand (its id, else its title key) and its verdict: yes, borderline or no."""
+    out = {}
     for path in JUDGED:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 record = json.loads(line)
-                verdicts[record.get("id") or title_key(record["title"])] = record["verdict"]
-    return [k for k, v in verdicts.items() if v == "yes"]
+                out[record.get("id") or title_key(record["title"])] = record["verdict"]
+    return out
+
+
+def judged_yes() -> list[str]:
+    """The keys of the pool papers judged on-topic ("yes")."""
+    return [k for k, v in verdicts().items() if v == "yes"]
 
 
 def authored_pool(listed: Sequence[Example]) -> list[Example]:
@@ -93,6 +98,24 @@ def train_mimwatch(doc, abstracts, stream: Sequence[Example], config: TrainConfi
 
 def mimwatch_scores(model: Model, papers: Sequence[Example]) -> np.ndarray:
     return np.array([s.relevance for s in model.score(records(papers), explain=False)])
+
+
+SWEEP = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def author_sweep(model: Model, papers: Sequence[Example], n_pos: int) -> dict[float, Ranking]:
+    """The author weight set by hand (text score and evidence as trained) over `papers` (positives first)."""
+    from mimwatch.classify.features import author_evidence, author_key
+
+    W, _, _, _ = model.vectors(records(papers))
+    text = W @ model.coef + model.intercept
+    keys = [[author_key(a) for a in e.authors] for e in papers]
+    evidence = author_evidence(keys, model.author_weights, model.meta["config"]["author_cap"])
+    out = {}
+    for w in SWEEP:
+        z = model.stack[0] * text + w * evidence
+        out[w] = Ranking(z[:n_pos], z[n_pos:])
+    return out
 
 
 def sanity_scores(doc, abstracts, stream: Sequence[Example], papers: Sequence[Example]) -> np.ndarray:
@@ -190,15 +213,3 @@ def interval_table(comparisons: dict[str, dict[str, tuple[float, float, float]]]
             cells.append(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]{'*' if lo > 0 else ' '}".rjust(28))
         lines.append(f"{label:<52}" + "".join(cells))
     return "\n".join(lines)
-
-
-def author_match_rate(model_or_doc_authors: set[str], papers: Sequence[Example]) -> float:
-    """The share of `papers` with an author (by key) who has an entry in the list."""
-    from mimwatch.classify.features import author_key
-
-    hits = sum(any(author_key(a) in model_or_doc_authors for a in p.authors) for p in papers)
-    return hits / max(len(papers), 1)
-
-
-def normalised(title: str) -> str:
-    return normalise_title(title)

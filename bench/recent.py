@@ -14,18 +14,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 
 import numpy as np
 from protocols import (
+    AUTHORED_POOL,
     MIM,
+    ROOT,
+    SHARED,
     Ranking,
+    author_sweep,
     authored_pool,
     corpus_abstracts,
     interval_table,
     judged_yes,
     keyword,
-    list_examples,
     mimwatch_scores,
     paired_bootstrap,
     records,
@@ -33,12 +35,14 @@ from protocols import (
     split,
     table,
     train_mimwatch,
+    verdicts,
 )
 
 from mimwatch.awesome import load
 from mimwatch.classify.data import Example, paper_key, pool_examples
-from mimwatch.classify.features import author_evidence, author_key
+from mimwatch.classify.features import author_key
 from mimwatch.classify.model import TrainConfig
+from mimwatch.classify.tasks import load_model, read_manifest
 from mimwatch.papers import title_key
 
 VARIANTS = {
@@ -50,8 +54,6 @@ VARIANTS = {
 
 
 def positives_from_pool(keys: list[str]) -> list[Example]:
-    from protocols import AUTHORED_POOL, SHARED
-
     files = [AUTHORED_POOL, *sorted(p for p in (SHARED / "arxiv").glob("*.jsonl.gz") if p != AUTHORED_POOL)]
     wanted = set(keys)
     found = {}
@@ -111,13 +113,8 @@ def main() -> int:
         sub = Ranking(r.pos[no_author], r.neg)
         print(f"  {name.strip():<44}{sub.figures()['R@2/1000']:.3f}")
     print("\nauthor weight sweep (text and evidence as trained, the stacker's author weight set by hand):")
-    W, _, _, _ = model.vectors(records(test))
-    text = W @ model.coef + model.intercept
-    evidence = author_evidence([[author_key(a) for a in e.authors] for e in test], model.author_weights,
-                               model.meta["config"]["author_cap"])  # fmt: skip
-    for w in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
-        z = model.stack[0] * text + w * evidence
-        f = Ranking(z[:n], z[n:]).figures()
+    for w, ranking in author_sweep(model, test, n).items():
+        f = ranking.figures()
         print(f"  weight {w:>4}: AP {f['AP']:.3f}, R@2/1000 {f['R@2/1000']:.3f}")
     share = np.mean([any(author_key(a) in list_authors for a in e.authors) for e in unseen])
     print(f"\n2025 papers (unseen, authored) sharing an author with the December list: {share:.1%}")
@@ -128,7 +125,7 @@ def main() -> int:
     shipped_check(positives, listed)
 
     if args.top:
-        judged = set(judged_all())
+        judged = set(verdicts())
         print(f"\nunjudged papers among each method's top {args.top} (id | title):")
         for name, (r, _) in rankings.items():
             scores = np.r_[r.pos, r.neg]
@@ -144,10 +141,6 @@ def main() -> int:
 def shipped_check(positives: list[Example], listed: list[Example]) -> None:
     """The shipped model (models/default) on the same on-topic papers, among the authored pool papers it did not
     train on (its manifest names those it did)."""
-    from protocols import ROOT, authored_pool
-
-    from mimwatch.classify.tasks import load_model, read_manifest
-
     folder = ROOT / "models" / "default"
     trained = set(read_manifest(folder)["negatives"]["keys"])
     unseen = [e for e in authored_pool(listed) if e.key not in trained]
@@ -161,19 +154,5 @@ def shipped_check(positives: list[Example], listed: list[Example]) -> None:
           "flagged per 1,000")
 
 
-def judged_all() -> list[str]:
-    import json
-
-    from protocols import JUDGED
-
-    out = []
-    for path in JUDGED:
-        if path.exists():
-            out += [json.loads(line).get("id") or title_key(json.loads(line)["title"])
-                    for line in path.read_text(encoding="utf-8").splitlines()]  # fmt: skip
-    return out
-
-
 if __name__ == "__main__":
-    _ = replace, list_examples
     sys.exit(main())

@@ -21,7 +21,9 @@ import time
 import numpy as np
 from protocols import (
     MIM,
+    SWEEP,
     Ranking,
+    author_sweep,
     authored_pool,
     corpus_abstracts,
     interval_table,
@@ -39,7 +41,7 @@ from protocols import (
 from mimwatch.awesome import load
 from mimwatch.classify.baselines import section_svm_top3
 from mimwatch.classify.data import Example, paper_key
-from mimwatch.classify.features import author_evidence, author_key
+from mimwatch.classify.features import author_key
 from mimwatch.classify.model import TrainConfig
 from mimwatch.papers import normalise_title, title_key
 
@@ -56,7 +58,6 @@ VARIANTS = {
     "  author weight in-sample (v2, retrained)": TrainConfig(author_evidence="in-sample", char_weight=0.5, min_df=2),
     "  with title char n-grams (retrained)": TrainConfig(char_weight=0.5),
 }
-SWEEP = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 def added_papers(start, end, corpus: dict[str, dict]) -> list[Example]:
@@ -103,15 +104,8 @@ def main() -> int:
                 stacks.append(model.stack)
                 scored = model.score(records(test), explain=False)
                 rel = np.array([s.relevance for s in scored])
-                # the author weight sweep: the trained text score and evidence, the author weight set by hand
-                W, _, _, _ = model.vectors(records(test))
-                text = W @ model.coef + model.intercept
-                keys = [[author_key(a) for a in e.authors] for e in test]
-                evidence = author_evidence(keys, model.author_weights, config.author_cap)
-                a = model.stack[0]
-                for w in SWEEP:
-                    z = a * text + w * evidence
-                    sweep[w].append(Ranking(z[:n], z[n:]))
+                for w, ranking in author_sweep(model, test, n).items():
+                    sweep[w].append(ranking)
                 listed_authors = {k for k in model.list_authors if k}
                 no_author.append(np.array([not any(author_key(x) in listed_authors for x in e.authors)
                                            for e in added]))  # fmt: skip
